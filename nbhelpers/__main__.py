@@ -1,0 +1,52 @@
+"""Command line: check data before a long run, score KorQuAD predictions, move the repository.
+
+    python -m nbhelpers inspect CORPUS FILE...         # parse with the chapter's reader, print a JSON summary
+    python -m nbhelpers korquad-eval DATASET PREDICTIONS   # the official KorQuAD 1.0 scores
+    python -m nbhelpers set-repo OWNER/NAME [--ref REF]    # rewrite every notebook's badge and install line
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from nbhelpers.errors import CorpusFormatError
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "korquad-eval":
+        from nbhelpers.metrics.korquad import main as korquad_main
+
+        return korquad_main(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m nbhelpers")
+    commands = parser.add_subparsers(dest="command", required=True)
+    inspect = commands.add_parser("inspect", help="parse corpus files and print counts as JSON")
+    inspect.add_argument("corpus", help="registry name, e.g. nsmc, klue-nli, ner, korquad-v1")
+    inspect.add_argument("files", nargs="+")
+    commands.add_parser("korquad-eval", help="DATASET.json PREDICTIONS.json: official KorQuAD 1.0 EM/F1")
+    set_repo = commands.add_parser("set-repo", help="point every notebook's badge and install line at a repo")
+    set_repo.add_argument("slug", help="OWNER/NAME on GitHub")
+    set_repo.add_argument("--ref", default=None, help="git ref the install cell pins (default: keep)")
+    args = parser.parse_args(argv)
+
+    if args.command == "inspect":
+        from nbhelpers.corpora import inspect_files
+
+        try:
+            summary = inspect_files(args.corpus, args.files)
+        except (CorpusFormatError, FileNotFoundError, KeyError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    from nbhelpers import repo
+
+    for path in repo.rewrite_all(args.slug, args.ref or repo.GIT_REF):
+        print(f"rewrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

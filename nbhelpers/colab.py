@@ -1,0 +1,143 @@
+"""Colab plumbing: detect Colab, mount Drive, set up a TPU runtime.
+
+Every function here is safe to call anywhere: off Colab it says so and does nothing, so the same
+notebook runs unchanged on Colab, in a local Jupyter and under nbval in CI.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+COLAB_MOUNTPOINT = "/content/drive"
+
+
+def is_colab() -> bool:
+    """True inside a Google Colab kernel."""
+    if "google.colab" in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec("google.colab") is not None
+    except ModuleNotFoundError:  # no "google" package at all
+        return False
+
+
+def mount_drive(
+    mountpoint: str = COLAB_MOUNTPOINT,
+    *,
+    local_root: str | Path = "~",
+    colab: bool | None = None,
+    mount: Callable[[str], None] | None = None,
+    retries: int = 2,
+) -> Path:
+    """Mount Google Drive on Colab and return the folder that holds ``nlpbook/``.
+
+    On Colab that is ``/content/drive/MyDrive``: checkpoints there survive a disconnect. Elsewhere it
+    is ``local_root`` (the home directory), and a note says so.
+    """
+    colab = is_colab() if colab is None else colab
+    if not colab:
+        root = Path(os.path.expanduser(str(local_root)))
+        print(f"Colab이 아니므로 Google Drive 대신 로컬 폴더 {root} 를 사용합니다.")
+        return root
+    my_drive = Path(mountpoint) / "MyDrive"
+    if my_drive.is_dir():
+        print(f"Google Drive가 이미 {mountpoint} 에 연결되어 있습니다.")
+        return my_drive
+    point = Path(mountpoint)
+    if point.is_dir() and any(point.iterdir()):
+        raise RuntimeError(
+            f"{mountpoint} already contains files, so Drive cannot be mounted there "
+            "('Mountpoint must not already contain files'). How to fix: move those files elsewhere "
+            "(they are on the runtime's disk, not in Drive), or choose Runtime > Disconnect and delete "
+            "runtime, then run this cell again."
+        )
+    if mount is None:
+        from google.colab import drive  # type: ignore[import-not-found]
+
+        def mount(path: str) -> None:
+            drive.mount(path, force_remount=False, timeout_ms=120000)
+
+    for attempt in range(1, retries + 1):
+        try:
+            mount(mountpoint)
+            break
+        except Exception as error:  # noqa: BLE001 (google.colab raises plain exceptions)
+            if attempt == retries:
+                raise RuntimeError(
+                    f"Google Drive could not be mounted at {mountpoint}: {error}. How to fix: allow access in "
+                    "the pop-up window, then run this cell again; if it keeps failing choose Runtime > "
+                    "Disconnect and delete runtime. Without Drive, checkpoints are lost when Colab disconnects."
+                ) from error
+            time.sleep(3)
+    print(f"Google Drive를 {mountpoint} 에 연결했습니다.")
+    return my_drive
+
+
+def is_tpu_runtime() -> bool:
+    """A Colab/Cloud TPU VM: TPU environment variables, TPU device files, or libtpu installed."""
+    if any(os.environ.get(name) for name in ("TPU_ACCELERATOR_TYPE", "TPU_NAME", "COLAB_TPU_ADDR")):
+        return True
+    if Path("/dev/accel0").exists() or Path("/dev/vfio/0").exists():
+        return True
+    return importlib.util.find_spec("libtpu") is not None
+
+
+def _minor(version: str) -> str:
+    return ".".join(version.split("+")[0].split(".")[:2])
+
+
+def setup_tpu(
+    *,
+    colab: bool | None = None,
+    tpu_runtime: bool | None = None,
+    install: Callable[[list[str]], None] | None = None,
+) -> bool:
+    """Prepare torch_xla on a Colab TPU runtime; returns whether a TPU runtime was set up.
+
+    torch_xla must match torch's minor version exactly (otherwise ``_XLAC`` fails with an undefined
+    symbol). The Colab TPU image ships a matching pair; ``torch_xla[tpu]`` is installed only when missing,
+    and a mismatch is reported with the fix instead of reinstalling torch behind the learner's back.
+    """
+    colab = is_colab() if colab is None else colab
+    tpu_runtime = is_tpu_runtime() if tpu_runtime is None else tpu_runtime
+    if not (colab and tpu_runtime):
+        print("TPU 런타임이 아니므로 TPU 설정을 건너뜁니다.")
+        return False
+    torch_version = importlib.metadata.version("torch")
+    try:
+        xla_version: str | None = importlib.metadata.version("torch_xla")
+    except importlib.metadata.PackageNotFoundError:
+        xla_version = None
+    if xla_version is None:
+        requirement = f"torch_xla[tpu]~={_minor(torch_version)}.0"
+        print(f"torch_xla가 없어 {requirement} 를 설치합니다.")
+        command = [sys.executable, "-m", "pip", "install", "-q", requirement]
+        (install or (lambda cmd: subprocess.run(cmd, check=True)))(command)
+    elif _minor(xla_version) != _minor(torch_version):
+        raise RuntimeError(
+            f"torch_xla {xla_version} does not match torch {torch_version} (the minor versions must be equal). "
+            f"How to fix: pip install 'torch_xla[tpu]~={_minor(torch_version)}.0', or choose Runtime > "
+            "Disconnect and delete runtime to get Colab's matching pair back."
+        )
+    os.environ["PJRT_DEVICE"] = "TPU"
+    print(f"TPU 준비 완료: torch {torch_version}, torch_xla {xla_version or 'installed'}, PJRT_DEVICE=TPU")
+    return True
+
+
+def runtime_advice(accelerator_kind: str) -> str:
+    """What the first cell tells the learner about the runtime they picked."""
+    return {
+        "gpu": "GPU 런타임입니다. 이 장의 권장 설정입니다.",
+        "tpu": "TPU 런타임입니다. bf16 정밀도로 학습합니다.",
+    }.get(
+        accelerator_kind,
+        "CPU 런타임입니다. 전체 데이터 학습은 몇 시간 이상 걸립니다. "
+        "Colab에서는 런타임 > 런타임 유형 변경 > T4 GPU를 고르세요.",
+    )

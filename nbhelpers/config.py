@@ -1,0 +1,288 @@
+"""Typed chapter configs, the smoke profile and ``NBHELPERS_<FIELD>`` overrides.
+
+A notebook's config cell shows the book's settings. ``resolve_config`` then applies, in this order:
+the profile (``NBHELPERS_PROFILE=smoke``: embedded sample, tiny BERT built offline, a few steps), then
+explicit ``NBHELPERS_<FIELD>`` environment variables (they win over the profile), then fills in what
+depends on the machine (accelerator, devices, precision, batch size, workers) and prints the result.
+CI runs every notebook this way; power users override any field without editing the notebook.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from nbhelpers.runtime import cpu_count, default_precision, detect_accelerator
+
+ENV_PREFIX = "NBHELPERS_"
+TINY_MODEL = "tiny-bert"
+"""Value of ``pretrained_model_name`` that builds a tiny BERT offline from the training texts."""
+
+
+@dataclass
+class BaseConfig:
+    """Settings shared by every chapter; names follow the book.
+
+    Attributes:
+        pretrained_model_name: Hugging Face model id or a local directory (chapter 1's output works).
+        downstream_task_name: What the chapter trains, e.g. ``"document-classification"``.
+        downstream_corpus_name: Registry name of the corpus, e.g. ``"nsmc"``.
+        downstream_model_dir: Checkpoints, logs, ``metrics.json`` and the exported model go here.
+        data_root: Where downloaded corpora are cached (Korpora's layout, so the book's downloads are reused).
+        train_file: Your own training file(s) in the corpus's format instead of the download (comma-separated, globs).
+        val_file: Your own validation file(s), likewise.
+        max_seq_length: Longest input in tokens; checked against the model's ``max_position_embeddings``.
+        batch_size: Examples per step per device; 0 chooses one for the accelerator.
+        learning_rate: Peak learning rate of AdamW (after warm-up).
+        weight_decay: AdamW weight decay, not applied to biases and LayerNorm weights.
+        warmup_ratio: Fraction of the steps spent warming the learning rate up linearly from 0.
+        epochs: Passes over the training data.
+        max_steps: Stop after this many optimizer steps (-1: run all epochs); handy for short runs.
+        gradient_clip_val: Clip the gradient norm to this value (0 disables).
+        seed: Random seed for Python, NumPy, torch and DataLoader workers.
+        accelerator: ``"auto"`` (TPU, then GPU, then CPU), or ``"tpu"``, ``"gpu"``, ``"cpu"``.
+        devices: How many devices; 0 uses all that were found.
+        precision: Lightning precision; empty chooses 16-mixed (GPU), bf16-true (TPU) or 32-true (CPU).
+        strategy: Lightning strategy; ``"auto"`` picks notebook-friendly DDP for several GPUs.
+        num_workers: DataLoader worker processes; -1 chooses for the machine.
+        log_every_n_steps: How often training metrics are logged.
+        resume: Continue from ``last.ckpt`` in ``downstream_model_dir`` when it exists.
+        profile: ``""`` for the real run, ``"smoke"`` for the offline smoke run.
+    """
+
+    pretrained_model_name: str = "beomi/kcbert-base"
+    downstream_task_name: str = ""
+    downstream_corpus_name: str = ""
+    downstream_model_dir: str = ""
+    data_root: str = "~/Korpora"
+    train_file: str = ""
+    val_file: str = ""
+    max_seq_length: int = 128
+    batch_size: int = 0
+    learning_rate: float = 5e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    epochs: int = 3
+    max_steps: int = -1
+    gradient_clip_val: float = 1.0
+    seed: int = 7
+    accelerator: str = "auto"
+    devices: int = 0
+    precision: str = ""
+    strategy: str = "auto"
+    num_workers: int = -1
+    log_every_n_steps: int = 50
+    resume: bool = True
+    profile: str = ""
+
+    SMOKE: ClassVar[dict[str, Any]] = {}
+    """Chapter-specific values of the smoke profile, on top of ``SMOKE_COMMON``."""
+
+
+SMOKE_COMMON: dict[str, Any] = {
+    "pretrained_model_name": TINY_MODEL,
+    "batch_size": 16,
+    "learning_rate": 2e-3,
+    "warmup_ratio": 0.0,
+    "epochs": 4,
+    "num_workers": 0,
+    "log_every_n_steps": 5,
+    "accelerator": "cpu",
+}
+
+
+@dataclass
+class ClassificationConfig(BaseConfig):
+    """Document classification (chapter 2, NSMC).
+
+    Attributes:
+        downstream_task_name: ``"document-classification"``.
+        downstream_corpus_name: ``"nsmc"``.
+    """
+
+    downstream_task_name: str = "document-classification"
+    downstream_corpus_name: str = "nsmc"
+    max_seq_length: int = 128
+    epochs: int = 3
+
+    SMOKE: ClassVar[dict[str, Any]] = {"max_seq_length": 64}
+
+
+@dataclass
+class PairClassificationConfig(BaseConfig):
+    """Sentence-pair classification (chapter 3, KLUE-NLI or KorNLI).
+
+    Attributes:
+        downstream_task_name: ``"pair-classification"``.
+        downstream_corpus_name: ``"klue-nli"`` (or ``"kornli"``).
+    """
+
+    downstream_task_name: str = "pair-classification"
+    downstream_corpus_name: str = "klue-nli"
+    max_seq_length: int = 64
+    epochs: int = 5
+
+    SMOKE: ClassVar[dict[str, Any]] = {"epochs": 6}
+
+
+@dataclass
+class NERConfig(BaseConfig):
+    """Named entity recognition (chapter 4, KMOU NER or KLUE-NER).
+
+    Attributes:
+        downstream_task_name: ``"named-entity-recognition"``.
+        downstream_corpus_name: ``"ner"`` (KMOU) or ``"klue-ner"``.
+    """
+
+    downstream_task_name: str = "named-entity-recognition"
+    downstream_corpus_name: str = "ner"
+    max_seq_length: int = 64
+    epochs: int = 3
+
+    SMOKE: ClassVar[dict[str, Any]] = {"epochs": 8}
+
+
+@dataclass
+class QAConfig(BaseConfig):
+    """Extractive question answering (chapter 5, KorQuAD 1.0).
+
+    Attributes:
+        downstream_task_name: ``"question-answering"``.
+        downstream_corpus_name: ``"korquad-v1"``.
+        max_query_length: Questions are truncated to this many tokens.
+        doc_stride: Each context window starts this many tokens after the previous one (the book's meaning).
+        max_answer_length: Longest answer, in tokens, that decoding may return.
+        n_best_size: Start and end candidates considered per window when decoding.
+    """
+
+    downstream_task_name: str = "question-answering"
+    downstream_corpus_name: str = "korquad-v1"
+    max_seq_length: int = 128
+    max_query_length: int = 32
+    doc_stride: int = 64
+    max_answer_length: int = 30
+    n_best_size: int = 20
+    epochs: int = 3
+
+    SMOKE: ClassVar[dict[str, Any]] = {"epochs": 8}
+
+
+@dataclass
+class PretrainConfig(BaseConfig):
+    """BERT pretraining from scratch (chapter 1): WordPiece tokenizer, MLM and NSP.
+
+    Attributes:
+        downstream_task_name: ``"pretraining"``.
+        downstream_corpus_name: ``"kowikitext"`` (dev split by default) or ``"kowikitext-full"``.
+        vocab_size: WordPiece vocabulary size, special tokens included.
+        hidden_size: Width of the BERT shell.
+        num_hidden_layers: Transformer layers.
+        num_attention_heads: Attention heads per layer.
+        intermediate_size: Feed-forward width.
+        mlm_probability: Fraction of tokens chosen for masking (80 % [MASK], 10 % random, 10 % kept).
+        short_seq_probability: Chance that an example targets a shorter length, as in BERT's original recipe.
+        nsp_probability: Chance that segment B is a random sentence from another document.
+    """
+
+    pretrained_model_name: str = ""
+    downstream_task_name: str = "pretraining"
+    downstream_corpus_name: str = "kowikitext"
+    max_seq_length: int = 128
+    learning_rate: float = 1e-4
+    epochs: int = 3
+    vocab_size: int = 16000
+    hidden_size: int = 256
+    num_hidden_layers: int = 4
+    num_attention_heads: int = 4
+    intermediate_size: int = 1024
+    mlm_probability: float = 0.15
+    short_seq_probability: float = 0.1
+    nsp_probability: float = 0.5
+
+    SMOKE: ClassVar[dict[str, Any]] = {
+        "pretrained_model_name": "",
+        "vocab_size": 2000,
+        "hidden_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "intermediate_size": 128,
+        "max_seq_length": 64,
+        "learning_rate": 1e-3,
+    }
+
+
+def _parse(value: str, kind: Any, name: str) -> Any:
+    try:
+        if kind is bool:
+            lowered = value.strip().lower()
+            if lowered not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(value)
+            return lowered in ("1", "true", "yes")
+        return kind(value)
+    except ValueError:
+        raise ValueError(
+            f"{ENV_PREFIX}{name.upper()}={value!r} is not a valid {getattr(kind, '__name__', kind)} "
+            f"for config field {name!r}."
+        ) from None
+
+
+def smoke_values(config: BaseConfig) -> dict[str, Any]:
+    """What the smoke profile sets for this chapter: the embedded sample, tiny model, few steps."""
+    from nbhelpers.corpora import get_corpus, sample_files
+
+    values = dict(SMOKE_COMMON)
+    spec = get_corpus(config.downstream_corpus_name)
+    values["train_file"] = ",".join(str(p) for p in sample_files(spec, "train"))
+    values["val_file"] = ",".join(str(p) for p in sample_files(spec, "val"))
+    values["downstream_model_dir"] = tempfile.mkdtemp(prefix=f"nbhelpers-smoke-{config.downstream_task_name}-")
+    values.update(type(config).SMOKE)
+    return values
+
+
+def resolve_config(config: BaseConfig, env: Mapping[str, str] | None = None, show: bool = True) -> BaseConfig:
+    """The config to run with: profile, then ``NBHELPERS_<FIELD>`` overrides, then machine-derived values."""
+    env = os.environ if env is None else env
+    hints = typing.get_type_hints(type(config))
+    names = [f.name for f in dataclasses.fields(config)]
+    values = dataclasses.asdict(config)
+    profile = env.get(f"{ENV_PREFIX}PROFILE", config.profile)
+    if profile not in ("", "smoke"):
+        raise ValueError(f"{ENV_PREFIX}PROFILE={profile!r}: use 'smoke' or leave it unset.")
+    values["profile"] = profile
+    if profile == "smoke":
+        values.update(smoke_values(dataclasses.replace(config, **values)))
+    for name in names:
+        raw = env.get(f"{ENV_PREFIX}{name.upper()}")
+        if raw is not None and name != "profile":
+            values[name] = _parse(raw, hints[name], name)
+    resolved = dataclasses.replace(config, **values)
+    _derive_runtime(resolved)
+    if show:
+        print_config(resolved)
+    return resolved
+
+
+def _derive_runtime(config: BaseConfig) -> None:
+    accelerator = detect_accelerator(config.accelerator)
+    config.accelerator = accelerator.kind
+    config.devices = config.devices or accelerator.devices
+    config.precision = config.precision or default_precision(accelerator.kind)
+    if config.batch_size <= 0:
+        config.batch_size = {"gpu": 32, "tpu": 32}.get(accelerator.kind, 8)
+    if config.num_workers < 0:
+        config.num_workers = 0 if accelerator.kind == "cpu" else min(4, cpu_count())
+    if config.strategy == "auto" and accelerator.kind == "gpu" and config.devices > 1:
+        config.strategy = "ddp_notebook"
+    if not config.downstream_model_dir:
+        config.downstream_model_dir = os.path.expanduser(f"~/nlpbook/checkpoint-{config.downstream_task_name}")
+
+
+def print_config(config: BaseConfig) -> None:
+    width = max(len(f.name) for f in dataclasses.fields(config))
+    for f in dataclasses.fields(config):
+        print(f"{f.name:<{width}} = {getattr(config, f.name)!r}")

@@ -1,0 +1,185 @@
+"""KorQuAD 1.0: the question-answering chapter's data.
+
+The files are SQuAD v1.1 JSON (``data -> paragraphs -> qas -> answers``) where ``answer_start`` is a
+character offset into the paragraph's context. The old book's helper lost answers that start at
+offset 0 and answers in a context's last word; this reader keeps every question as it is, and checks
+each answer against its context instead: an answer whose text is not found at its offset means the
+file was edited or re-encoded, and training on it would teach the model a wrong span, so it is an
+error naming the question id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nbhelpers.corpora.base import CorpusSpec, Paths, as_paths, register
+from nbhelpers.download import RemoteFile
+from nbhelpers.errors import CorpusFormatError
+
+logger = logging.getLogger(__name__)
+
+_COMMIT = "61d7d6682948375dd8f06ef27e788fd19982af38"
+_RAW = f"https://raw.githubusercontent.com/korquad/korquad.github.io/{_COMMIT}/dataset"
+
+KORQUAD_TRAIN = RemoteFile(
+    f"{_RAW}/KorQuAD_v1.0_train.json",
+    "korquad/KorQuAD_v1.0_train.json",
+    git_blob="82e3c5939e5e61a1c4ae94e42676800e88ec52a6",
+)
+KORQUAD_DEV = RemoteFile(
+    f"{_RAW}/KorQuAD_v1.0_dev.json",
+    "korquad/KorQuAD_v1.0_dev.json",
+    git_blob="6849d8c79140447018f5701a0453835c96608a07",
+    size=3881058,
+)
+
+
+@dataclass(frozen=True)
+class QAAnswer:
+    """One gold answer.
+
+    Attributes:
+        text: The answer as written in the file.
+        answer_start: Character offset of ``text`` in the context (0 is a valid offset).
+    """
+
+    text: str
+    answer_start: int
+
+    @property
+    def answer_end(self) -> int:
+        """Character offset just after the answer."""
+        return self.answer_start + len(self.text)
+
+
+@dataclass(frozen=True)
+class QAExample:
+    """One question about one context.
+
+    Attributes:
+        qid: The question id from the file; predictions are keyed by it.
+        title: Title of the article the context comes from.
+        question: The question.
+        context: The paragraph that contains the answer.
+        answers: Gold answers; KorQuAD dev has one per question, other files may have several or none
+            (a question without answers can still be predicted, but not scored).
+    """
+
+    qid: str
+    title: str
+    question: str
+    context: str
+    answers: tuple[QAAnswer, ...]
+
+
+def _require(value: Any, kind: type, path: Path, location: str, what: str) -> Any:
+    if not isinstance(value, kind):
+        raise CorpusFormatError(
+            path, location, f"{what} is {type(value).__name__}, expected {kind.__name__}",
+            "use the KorQuAD 1.0 / SQuAD v1.1 layout: "
+            '{"data": [{"title", "paragraphs": [{"context", "qas": [{"id", "question", "answers": '
+            '[{"text", "answer_start"}]}]}]}]}.',
+        )
+    return value
+
+
+def _read_answers(raw: Any, context: str, path: Path, location: str) -> tuple[QAAnswer, ...]:
+    answers: list[QAAnswer] = []
+    for number, item in enumerate(_require(raw, list, path, location, '"answers"'), start=1):
+        item = _require(item, dict, path, location, f"answer {number}")
+        text = item.get("text")
+        start = item.get("answer_start")
+        if not isinstance(text, str) or not isinstance(start, int) or isinstance(start, bool):
+            raise CorpusFormatError(
+                path, location, f"answer {number} needs a string 'text' and an integer 'answer_start', got {item!r}",
+                'write each answer as {"text": "...", "answer_start": N} (N = character offset in the context).',
+            )
+        found = context[start:start + len(text)] if 0 <= start <= len(context) else ""
+        if found != text:
+            near = context.find(text)
+            hint = (
+                f"the text occurs at offset {near}; set answer_start to {near}" if near >= 0
+                else "the text does not occur in the context at all; copy it from the context exactly"
+            )
+            raise CorpusFormatError(
+                path, location,
+                f"answer {number} {text!r} does not match the context at answer_start={start} "
+                f"(the context has {found!r} there)",
+                f"{hint}. answer_start counts characters (not bytes) from 0.",
+            )
+        answers.append(QAAnswer(text=text, answer_start=start))
+    return tuple(answers)
+
+
+def read_korquad(paths: Paths) -> list[QAExample]:
+    """Every question of one or several KorQuAD 1.0 files, in file order; answers are checked (see module doc)."""
+    examples: list[QAExample] = []
+    for path in as_paths(paths):
+        try:
+            with path.open(encoding="utf-8-sig") as handle:
+                document = json.load(handle)
+        except json.JSONDecodeError as error:
+            raise CorpusFormatError(
+                path, f"line {error.lineno}", f"not valid JSON ({error.msg})",
+                "the file must be one KorQuAD/SQuAD JSON object; check that the download finished.",
+            ) from None
+        document = _require(document, dict, path, "top level", "the file")
+        articles = _require(document.get("data"), list, path, "top level", '"data"')
+        seen: set[str] = set()
+        duplicates: list[str] = []
+        for article_number, article in enumerate(articles, start=1):
+            where = f"article {article_number}"
+            article = _require(article, dict, path, where, "the article")
+            title = str(article.get("title", ""))
+            paragraphs = _require(article.get("paragraphs"), list, path, where, '"paragraphs"')
+            for paragraph_number, paragraph in enumerate(paragraphs, start=1):
+                where = f"article {article_number} paragraph {paragraph_number}"
+                paragraph = _require(paragraph, dict, path, where, "the paragraph")
+                context = _require(paragraph.get("context"), str, path, where, '"context"')
+                for qa in _require(paragraph.get("qas"), list, path, where, '"qas"'):
+                    qa = _require(qa, dict, path, where, "the question")
+                    qid = qa.get("id")
+                    if not isinstance(qid, (str, int)) or isinstance(qid, bool) or str(qid) == "":
+                        raise CorpusFormatError(
+                            path, where, f"a question has no usable id ({qid!r})",
+                            'give every question a unique "id"; predictions are keyed by it.',
+                        )
+                    qid = str(qid)
+                    location = f"question id {qid}"
+                    if qid in seen:
+                        duplicates.append(qid)
+                    seen.add(qid)
+                    question = _require(qa.get("question"), str, path, location, '"question"')
+                    answers = _read_answers(qa.get("answers", []), context, path, location)
+                    examples.append(QAExample(qid, title, question, context, answers))
+        if duplicates:
+            # Kept (the questions are still good training data), but a predictions file keyed by id can hold
+            # only one answer for them.
+            logger.warning("%s: %d question id(s) used more than once, e.g. %s", path, len(duplicates), duplicates[:5])
+    return examples
+
+
+def count_answerable(examples: list[QAExample]) -> dict[str, int]:
+    """Questions with and without a gold answer (KorQuAD 1.0 has none without)."""
+    counts = Counter("answerable" if example.answers else "unanswerable" for example in examples)
+    return {"answerable": counts.get("answerable", 0), "unanswerable": counts.get("unanswerable", 0)}
+
+
+KORQUAD_V1 = register(
+    CorpusSpec(
+        name="korquad-v1",
+        task="qa",
+        train_files=(KORQUAD_TRAIN,),
+        val_files=(KORQUAD_DEV,),
+        read=read_korquad,
+        count_labels=count_answerable,
+        sample_train=("korquad_train.json",),
+        sample_val=("korquad_val.json",),
+        license="KorQuAD 1.0 (korquad/korquad.github.io), CC BY-ND 2.0 KR",
+    )
+)

@@ -1,0 +1,203 @@
+"""Korean Wikipedia as documents of sentences for BERT pretraining (chapter 1), or the learner's own text.
+
+Two formats are read, chosen per file:
+
+* kowikitext (lovit/kowikitext, the corpus Korpora calls ``kowikitext``): wikitext layout, where an
+  article starts with a title line `` = 제목 = ``, section headings look like `` = = 개요 = = `` and
+  every other non-blank line is a paragraph. Headings are dropped and paragraphs are cut into
+  sentences after ``.``, ``?`` or ``!`` followed by a space (good enough for NSP segments; a wrong cut
+  only moves a segment boundary).
+* The learner's own text: one sentence per line, a blank line between documents.
+
+A file whose first non-blank line is a level-1 title is read as kowikitext; any other file as plain text.
+
+The upstream assets are zips in a GitHub release pinned by its tag. Their sizes and hashes are not
+recorded anywhere we could check, so the pins carry none; a download is checked by the zip's own CRCs
+instead (``download.extract_zip``), and a corrupt or truncated zip is deleted and fetched once more.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+
+from nbhelpers.corpora.base import CorpusFiles, CorpusSpec, Paths, as_paths, download_corpus, get_corpus, register
+from nbhelpers.download import RemoteFile, Transport, extract_zip, fetch_file
+from nbhelpers.errors import CorpusFormatError, DownloadError
+
+logger = logging.getLogger(__name__)
+
+Document = list[str]
+"""One document: its sentences in order."""
+
+_TAG = "kowikitext.20200920.v2"
+_RELEASE = f"https://github.com/lovit/kowikitext/releases/download/{_TAG}"
+_DIR = "kowikitext"
+_TITLE = re.compile(r"^=\s+(?!=)(.*\S)\s+=$")
+_SECTION = re.compile(r"^=(\s+=)+\s.*=$")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+
+
+def _asset(split: str) -> RemoteFile:
+    # Sizes and hashes of the release assets are unknown (not in REFERENCE.md); see the module docstring.
+    return RemoteFile(f"{_RELEASE}/kowikitext_20200920.{split}.zip", f"{_DIR}/kowikitext_20200920.{split}.zip")
+
+
+KOWIKITEXT_TRAIN = _asset("train")
+KOWIKITEXT_DEV = _asset("dev")
+KOWIKITEXT_TEST = _asset("test")
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Cut a paragraph after sentence-final punctuation followed by whitespace."""
+    return [part.strip() for part in _SENTENCE_END.split(paragraph.strip()) if part.strip()]
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            return [line.rstrip("\r\n") for line in handle]
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise CorpusFormatError(
+            path, f"line {line}", "the file is not UTF-8 text",
+            "save the file as UTF-8 (in most editors: Save As > Encoding > UTF-8).",
+        ) from None
+
+
+def is_wikitext(lines: list[str]) -> bool:
+    """True when the first non-blank line is a level-1 title such as `` = 이순신 = ``."""
+    first = next((line.strip() for line in lines if line.strip()), "")
+    return bool(_TITLE.match(first))
+
+
+def parse_wikitext(lines: list[str]) -> list[Document]:
+    """Articles of a kowikitext file; each title starts a new document and headings are dropped."""
+    documents: list[Document] = []
+    current: Document = []
+    for line in (line.strip() for line in lines):
+        if not line or _SECTION.match(line):
+            continue
+        if _TITLE.match(line):
+            if current:
+                documents.append(current)
+            current = []
+            continue
+        current.extend(split_sentences(line))
+    if current:
+        documents.append(current)
+    return documents
+
+
+def parse_plain_documents(lines: list[str]) -> list[Document]:
+    """One sentence per line, documents separated by one or more blank lines."""
+    documents: list[Document] = []
+    current: Document = []
+    for line in (line.strip() for line in lines):
+        if line:
+            current.append(line)
+        elif current:
+            documents.append(current)
+            current = []
+    if current:
+        documents.append(current)
+    return documents
+
+
+def read_kowikitext(paths: Paths) -> list[Document]:
+    """Documents (lists of sentences) of one or several files, kowikitext or plain, in file order."""
+    documents: list[Document] = []
+    for path in as_paths(paths):
+        lines = _read_lines(path)
+        parsed = parse_wikitext(lines) if is_wikitext(lines) else parse_plain_documents(lines)
+        if not parsed:
+            raise CorpusFormatError(
+                path, "line 1", "the file contains no text",
+                "write one sentence per line and leave a blank line between documents.",
+            )
+        documents.extend(parsed)
+    return documents
+
+
+def count_sentences(documents: list[Document]) -> dict[str, int]:
+    return {"sentences": sum(len(document) for document in documents)}
+
+
+def _extracted(remote: RemoteFile, zip_path: Path, transport: Transport | None, progress: bool) -> list[Path]:
+    """The text files inside ``zip_path``; a corrupt zip (deleted by ``extract_zip``) is fetched once more."""
+    try:
+        members = extract_zip(zip_path, zip_path.parent)
+    except DownloadError as error:
+        logger.warning("%s; downloading it again.", error)
+        fetch_file(remote, zip_path, transport=transport, progress=progress)
+        members = extract_zip(zip_path, zip_path.parent)
+    # macOS archivers add __MACOSX/ and ._ files that are not text.
+    return [m for m in members if "__MACOSX" not in m.parts and not m.name.startswith(".")]
+
+
+def download_kowikitext(
+    name: str,
+    data_root: str | Path,
+    train_file: str = "",
+    val_file: str = "",
+    transport: Transport | None = None,
+    progress: bool = True,
+) -> CorpusFiles:
+    """Local text files of ``kowikitext``/``kowikitext-full`` (zips fetched, checked, extracted), or the user's.
+
+    Extracted files sit next to their zip (``~/Korpora/kowikitext/``, where Korpora puts them too).
+    """
+    spec = get_corpus(name)
+    if name == "kowikitext-full" and not train_file:
+        print(
+            "주의: kowikitext 전체 학습 데이터는 압축을 풀면 약 1.6 GB이고, 문장 분리와 토큰화에 Colab에서도 "
+            "오래 걸리며 메모리를 많이 씁니다. 먼저 기본값(kowikitext, dev 분할)으로 해 보세요."
+        )
+    files = download_corpus(name, data_root, train_file, val_file, transport=transport, progress=progress)
+    remotes = {os.path.basename(r.filename): r for r in (*spec.train_files, *spec.val_files)}
+
+    def unzip(paths: list[Path]) -> list[Path]:
+        result: list[Path] = []
+        for path in paths:
+            remote = remotes.get(path.name)
+            if path.suffix == ".zip" and remote is not None:
+                result.extend(_extracted(remote, path, transport, progress))
+            else:
+                result.append(path)
+        return result
+
+    return CorpusFiles(train=unzip(files.train), val=unzip(files.val))
+
+
+_LICENSE = "kowikitext (lovit/kowikitext, Korean Wikipedia 2020-09-20), CC BY-SA 3.0"
+
+KOWIKITEXT = register(
+    CorpusSpec(
+        name="kowikitext",
+        task="pretraining",
+        # The dev split (0.5 % of the articles) keeps a Colab run short; validation is held out from it.
+        train_files=(KOWIKITEXT_DEV,),
+        val_files=(),
+        read=read_kowikitext,
+        count_labels=count_sentences,
+        sample_train=("pretrain_train.txt",),
+        sample_val=("pretrain_val.txt",),
+        license=_LICENSE,
+    )
+)
+
+KOWIKITEXT_FULL = register(
+    CorpusSpec(
+        name="kowikitext-full",
+        task="pretraining",
+        train_files=(KOWIKITEXT_TRAIN,),
+        val_files=(KOWIKITEXT_DEV,),
+        read=read_kowikitext,
+        count_labels=count_sentences,
+        sample_train=("pretrain_train.txt",),
+        sample_val=("pretrain_val.txt",),
+        license=_LICENSE,
+    )
+)

@@ -1,0 +1,362 @@
+"""Named-entity corpora: KMOU NER (the book's chapter 4) and KLUE-NER v1.1.
+
+Every reader returns the same thing, a sentence and its entities as character spans over that
+sentence (``NERExample``), because spans are what the learner reads, what ``predict`` returns and what
+survives any tokenizer. Word-piece labels are derived from spans later (``nbhelpers.features.ner``).
+
+Three input formats:
+
+* KMOU corpus files (``kmounlp/NER``, folder ``말뭉치 - 형태소_개체명``): blocks of ``## n``, ``## raw
+  sentence``, ``## sentence with <text:TAG>`` and morpheme lines, separated by blank lines. The tagged
+  sentence is the source of truth; the morpheme lines (lemmatised, so not character-aligned) are
+  skipped. One upstream file starts with a UTF-8 BOM.
+* The book's own tutorial files: one sentence a line, ``raw sentence␞tagged sentence`` (U+241E).
+* KLUE-NER TSV: a ``## guid<TAB>tagged sentence`` comment, then one ``CHAR<TAB>BIO-TAG`` line per
+  character (spaces included); the character lines are the source of truth.
+
+The KMOU corpus has no official split; ``is_validation_file`` puts whole source files in validation, so
+no sentence of an article can appear on both sides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from nbhelpers.corpora.base import CorpusSpec, Paths, as_paths, register
+from nbhelpers.download import RemoteFile
+from nbhelpers.errors import CorpusFormatError
+
+logger = logging.getLogger(__name__)
+
+KMOU_TAGS = ("PER", "ORG", "LOC", "DAT", "TIM", "DUR", "MNY", "PNT", "NOH", "POH")
+"""The ten KMOU entity types, in the order label lists use."""
+KLUE_TAGS = ("PS", "LC", "OG", "DT", "TI", "QT")
+"""The six KLUE-NER entity types."""
+
+BOOK_SEPARATOR = "\u241e"
+"""``␞``: separates the raw and the tagged sentence in the book's tutorial files."""
+
+KMOU_COMMIT = "1e557de738b8e6215c7cacac116e735518c0f680"
+KMOU_RAW = f"https://raw.githubusercontent.com/kmounlp/NER/{KMOU_COMMIT}"
+KMOU_MANIFEST = Path(__file__).resolve().parent / "kmou_ner_manifest.tsv"
+VALIDATION_BUCKETS = 10
+"""About one source file in ``VALIDATION_BUCKETS`` goes to validation."""
+
+KLUE_COMMIT = "3efd98708a40ff49251fddde35453f8fbb11f536"
+KLUE_RAW = f"https://raw.githubusercontent.com/KLUE-benchmark/KLUE/{KLUE_COMMIT}/klue_benchmark/klue-ner-v1.1"
+
+# ``<text:TAG>``; the text is matched lazily so a colon inside it (``<12:30:TIM>``) stays in the text.
+_ENTITY_RE = re.compile(r"<([^<>]+?):([A-Z]+)>")
+
+
+@dataclass(frozen=True)
+class EntitySpan:
+    """One entity mention as characters of its sentence.
+
+    Attributes:
+        start: Index of the first character.
+        end: Index one past the last character (``text == sentence[start:end]``).
+        label: Entity type, e.g. ``"PER"``.
+        text: The mention itself.
+    """
+
+    start: int
+    end: int
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class NERExample:
+    """A sentence with its entity mentions.
+
+    Attributes:
+        guid: Where it came from: ``file:block n``, ``file:line n`` or the KLUE guid.
+        text: The raw sentence.
+        entities: Mentions in order of ``start``; they never overlap.
+    """
+
+    guid: str
+    text: str
+    entities: tuple[EntitySpan, ...]
+
+
+def parse_tagged(tagged: str) -> tuple[str, list[EntitySpan]]:
+    """Split ``―<효진:PER> 역의 ...`` into the plain sentence and its entity spans over that sentence."""
+    plain: list[str] = []
+    spans: list[EntitySpan] = []
+    length = 0
+    cursor = 0
+    for match in _ENTITY_RE.finditer(tagged):
+        before = tagged[cursor : match.start()]
+        plain.append(before)
+        length += len(before)
+        text, label = match.group(1), match.group(2)
+        spans.append(EntitySpan(length, length + len(text), label, text))
+        plain.append(text)
+        length += len(text)
+        cursor = match.end()
+    plain.append(tagged[cursor:])
+    return "".join(plain), spans
+
+
+def to_tagged(text: str, entities: Iterable[EntitySpan]) -> str:
+    """The inverse of ``parse_tagged``: ``text`` with each mention written as ``<mention:TAG>``."""
+    parts: list[str] = []
+    cursor = 0
+    for span in sorted(entities, key=lambda s: s.start):
+        parts.append(text[cursor : span.start])
+        parts.append(f"<{text[span.start : span.end]}:{span.label}>")
+        cursor = span.end
+    parts.append(text[cursor:])
+    return "".join(parts)
+
+
+def _check_pair(raw: str, tagged: str, path: Path, location: str) -> tuple[str, list[EntitySpan]]:
+    plain, spans = parse_tagged(tagged)
+    # Trailing blanks differ between the two lines in some hand-edited files; they hold no entity.
+    if plain.rstrip() != raw.rstrip():
+        at = next((i for i, (a, b) in enumerate(zip(plain, raw)) if a != b), min(len(plain), len(raw)))
+        raise CorpusFormatError(
+            path,
+            location,
+            f"the tagged sentence does not match the raw sentence from character {at}: "
+            f"raw {raw[max(0, at - 10) : at + 10]!r} vs tagged-without-tags {plain[max(0, at - 10) : at + 10]!r}",
+            "make the tagged sentence equal to the raw one once every <text:TAG> is replaced by its text "
+            "(check for a missing '>' or a typo inside a tag).",
+        )
+    return raw.rstrip(), spans
+
+
+def _lines(path: Path) -> list[str]:
+    # utf-8-sig drops the BOM of the one upstream file that has it; split on "\n" only, because
+    # str.splitlines would also break sentences at U+2028 and similar characters found in news text.
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [line.rstrip("\r") for line in handle.read().split("\n")]
+
+
+def _read_kmou_blocks(path: Path, lines: list[str]) -> list[NERExample]:
+    examples: list[NERExample] = []
+    block: list[tuple[int, str]] = []
+    ordinal = 0
+
+    def flush() -> None:
+        nonlocal ordinal
+        if not block:
+            return
+        ordinal += 1
+        first_line = block[0][0]
+        comments = [line[2:].removeprefix(" ") for _, line in block if line.startswith("##")]
+        location = f"block {ordinal} (line {first_line})"
+        if len(comments) < 2:
+            raise CorpusFormatError(
+                path, location, f"{len(comments)} '##' line(s), expected '## n', '## raw sentence' and "
+                "'## tagged sentence'",
+                "start every block with '## number', '## raw sentence', '## sentence with <text:TAG>' "
+                "and separate blocks by one blank line.",
+            )
+        raw, tagged = comments[-2], comments[-1]
+        name = comments[0] if len(comments) > 2 else str(ordinal)
+        text, spans = _check_pair(raw, tagged, path, location)
+        examples.append(NERExample(f"{path.name}:block {name}", text, tuple(spans)))
+        block.clear()
+
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            block.append((number, line))
+        else:
+            flush()
+    flush()
+    return examples
+
+
+def _read_book_lines(path: Path, lines: list[str]) -> list[NERExample]:
+    examples: list[NERExample] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        parts = line.split(BOOK_SEPARATOR)
+        if len(parts) != 2:
+            raise CorpusFormatError(
+                path, f"line {number}", f"{len(parts) - 1} '␞' separator(s), expected exactly 1",
+                "write each sentence as 'raw sentence␞tagged sentence' (U+241E between them), one per line.",
+            )
+        text, spans = _check_pair(parts[0], parts[1], path, f"line {number}")
+        examples.append(NERExample(f"{path.name}:line {number}", text, tuple(spans)))
+    return examples
+
+
+def read_kmou_ner(paths: Paths) -> list[NERExample]:
+    """Sentences of KMOU corpus files or of the book's ``raw␞tagged`` files (detected per file)."""
+    examples: list[NERExample] = []
+    for path in as_paths(paths):
+        lines = _lines(path)
+        first = next((line for line in lines if line.strip()), "")
+        if first.startswith("##"):
+            examples.extend(_read_kmou_blocks(path, lines))
+        elif BOOK_SEPARATOR in first:
+            examples.extend(_read_book_lines(path, lines))
+        elif first:
+            raise CorpusFormatError(
+                path, "line 1", "neither a KMOU corpus file (blocks starting with '##') nor the book's "
+                "'raw␞tagged' format",
+                "use the KMOU block format or one 'raw sentence␞tagged sentence' per line.",
+            )
+    return examples
+
+
+def spans_from_bio(tags: Sequence[str], text: str) -> list[EntitySpan]:
+    """Entity spans from one BIO tag per character (or per position of ``text``).
+
+    An ``I-X`` that does not continue an ``X`` entity starts a new one, as conlleval reads it.
+    """
+    spans: list[EntitySpan] = []
+    start: int | None = None
+    label = ""
+    for index, tag in enumerate([*tags, "O"]):
+        prefix, _, kind = tag.partition("-")
+        continues = prefix == "I" and start is not None and kind == label
+        if start is not None and not continues:
+            spans.append(EntitySpan(start, index, label, text[start:index]))
+            start = None
+        if prefix in ("B", "I") and not continues:
+            start, label = index, kind
+    return spans
+
+
+def read_klue_ner(paths: Paths) -> list[NERExample]:
+    """Sentences of KLUE-NER v1.1 TSV files; entities come from the per-character BIO tags."""
+    examples: list[NERExample] = []
+    for path in as_paths(paths):
+        lines = _lines(path)
+        chars: list[str] = []
+        tags: list[str] = []
+        guid = ""
+        first_line = 0
+
+        def flush() -> None:
+            nonlocal guid, first_line
+            if not chars:
+                guid = ""
+                return
+            text = "".join(chars)
+            spans = spans_from_bio(tags, text)
+            examples.append(NERExample(guid or f"{path.name}:line {first_line}", text, tuple(spans)))
+            chars.clear()
+            tags.clear()
+            guid = ""
+            first_line = 0
+
+        for number, line in enumerate(lines, start=1):
+            if line.startswith("##"):
+                if chars:
+                    flush()
+                if not guid:
+                    guid = line[2:].strip().split("\t")[0]
+                    first_line = number
+                continue
+            if line == "":
+                flush()
+                continue
+            fields = line.split("\t")
+            if len(fields) != 2 or len(fields[0]) != 1:
+                raise CorpusFormatError(
+                    path, f"line {number}", f"expected 'CHARACTER<TAB>TAG' with one character, got {line!r}",
+                    "write one character per line followed by a tab and its BIO tag (O, B-PS, I-PS, ...).",
+                )
+            char, tag = fields
+            if tag != "O" and not re.fullmatch(r"[BI]-[A-Z]+", tag):
+                raise CorpusFormatError(
+                    path, f"line {number}", f"tag {tag!r} is not O, B-TYPE or I-TYPE",
+                    "use IOB2 tags such as O, B-PS, I-PS.",
+                )
+            first_line = first_line or number
+            chars.append(char)
+            tags.append(tag)
+        flush()
+    return examples
+
+
+def count_entities(examples: Sequence[NERExample]) -> dict[str, int]:
+    """Entity mentions per type, most frequent first (what ``inspect`` reports as ``labels``)."""
+    counts = Counter(span.label for example in examples for span in example.entities)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def entity_types(examples: Iterable[NERExample], known: Sequence[str] = ()) -> list[str]:
+    """Entity types to train on: ``known`` ones that occur, in that order, then any others, sorted."""
+    found = {span.label for example in examples for span in example.entities}
+    return [tag for tag in known if tag in found] + sorted(found - set(known))
+
+
+def is_validation_file(name: str) -> bool:
+    """Whether a KMOU source file belongs to validation: a stable hash of its name, not its position.
+
+    Whole files move together, so sentences of one article never land on both sides, and the choice
+    does not change when files are added to or removed from the list.
+    """
+    return hashlib.sha1(Path(name).name.encode("utf-8")).digest()[0] % VALIDATION_BUCKETS == 0
+
+
+def kmou_remote_files(manifest: Path = KMOU_MANIFEST) -> tuple[tuple[RemoteFile, ...], tuple[RemoteFile, ...]]:
+    """Pinned KMOU files (one per manifest row: path, git blob id, size), split into train and validation."""
+    train: list[RemoteFile] = []
+    val: list[RemoteFile] = []
+    for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3:
+            raise CorpusFormatError(manifest, f"line {number}", "expected 'path<TAB>git blob<TAB>size'",
+                                    "restore the manifest shipped with nbhelpers.")
+        upstream_path, blob, size = fields
+        remote = RemoteFile(
+            url=f"{KMOU_RAW}/{quote(upstream_path, safe='/')}",
+            filename=f"kmou-ner/{Path(upstream_path).name}",
+            git_blob=blob,
+            size=int(size),
+        )
+        (val if is_validation_file(upstream_path) else train).append(remote)
+    return tuple(train), tuple(val)
+
+
+_KMOU_TRAIN, _KMOU_VAL = kmou_remote_files()
+
+KMOU_NER = register(
+    CorpusSpec(
+        name="ner",
+        task="ner",
+        train_files=_KMOU_TRAIN,
+        val_files=_KMOU_VAL,
+        read=read_kmou_ner,
+        count_labels=count_entities,
+        label_names=KMOU_TAGS,
+        sample_train=("ner_train.txt",),
+        sample_val=("ner_val.txt",),
+        license="KMOU NER corpus (kmounlp/NER): non-commercial use only",
+    )
+)
+
+KLUE_NER = register(
+    CorpusSpec(
+        name="klue-ner",
+        task="ner",
+        train_files=(RemoteFile(f"{KLUE_RAW}/klue-ner-v1.1_train.tsv", "klue-ner/klue-ner-v1.1_train.tsv",
+                                git_blob="b4f5d7dba85bb04d9dd72c7491bd62568af55cf1"),),
+        val_files=(RemoteFile(f"{KLUE_RAW}/klue-ner-v1.1_dev.tsv", "klue-ner/klue-ner-v1.1_dev.tsv",
+                              git_blob="3ed843a2e62d536fc2e2dbcc0f304ee346dda62e", size=2635045),),
+        read=read_klue_ner,
+        count_labels=count_entities,
+        label_names=KLUE_TAGS,
+        sample_train=("klue_ner_train.tsv",),
+        sample_val=("klue_ner_val.tsv",),
+        license="KLUE-NER v1.1 (KLUE-benchmark/KLUE), CC BY-SA 4.0",
+    )
+)

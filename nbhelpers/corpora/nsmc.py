@@ -1,0 +1,87 @@
+"""NSMC (Naver sentiment movie corpus): the document-classification chapter's data.
+
+Upstream files are UTF-8 TSV with the header ``id<TAB>document<TAB>label``. Quotes are ordinary text
+(some reviews contain ``"`` and a CSV reader would swallow tabs and newlines inside them), so lines are
+split on tabs with no quoting rules.
+
+Empty documents: upstream has a handful of rows whose review is empty. They carry no text to learn
+from or to predict, so the reader skips them and logs how many and where; every other row is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from nbhelpers.corpora.base import (
+    ClassificationExample,
+    CorpusSpec,
+    Paths,
+    as_paths,
+    count_label_names,
+    register,
+)
+from nbhelpers.download import RemoteFile
+from nbhelpers.errors import CorpusFormatError
+
+logger = logging.getLogger(__name__)
+
+NSMC_LABELS = ("negative", "positive")
+NSMC_HEADER = ["id", "document", "label"]
+_COMMIT = "cc0670e872d4ac27bfe36c87456783004b39ef6c"
+_RAW = f"https://raw.githubusercontent.com/e9t/nsmc/{_COMMIT}"
+
+
+def read_nsmc(paths: Paths) -> list[ClassificationExample]:
+    """Reviews of one or several NSMC files, in file order; empty reviews are skipped (see module doc)."""
+    examples: list[ClassificationExample] = []
+    for path in as_paths(paths):
+        skipped: list[int] = []
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for line_number, line in enumerate(handle, start=1):
+                fields = line.rstrip("\r\n").split("\t")
+                if line_number == 1:
+                    if fields != NSMC_HEADER:
+                        raise CorpusFormatError(
+                            path, "line 1", f"header is {fields!r}, expected {NSMC_HEADER!r}",
+                            "start the file with the line 'id<TAB>document<TAB>label' (tab-separated).",
+                        )
+                    continue
+                if fields == [""]:
+                    continue  # blank line (e.g. a trailing newline added by an editor)
+                if len(fields) != 3:
+                    raise CorpusFormatError(
+                        path, f"line {line_number}", f"{len(fields)} tab-separated fields, expected 3",
+                        "each line must be 'id<TAB>review<TAB>label'; remove tabs inside the review.",
+                    )
+                guid, document, label = fields
+                if label not in ("0", "1"):
+                    raise CorpusFormatError(
+                        path, f"line {line_number}", f"label {label!r} is not 0 or 1",
+                        "use 0 for a negative review and 1 for a positive one.",
+                    )
+                if not document.strip():
+                    skipped.append(line_number)
+                    continue
+                examples.append(ClassificationExample(guid=guid, text_a=document, text_b=None, label=int(label)))
+        if skipped:
+            logger.warning("%s: skipped %d empty review(s) at line(s) %s", path, len(skipped), skipped[:10])
+    return examples
+
+
+NSMC = register(
+    CorpusSpec(
+        name="nsmc",
+        task="classification",
+        train_files=(RemoteFile(f"{_RAW}/ratings_train.txt", "nsmc/ratings_train.txt",
+                                git_blob="ac0dba272895dc1d0b3dd5f11afbeaeb7abe7876"),),
+        val_files=(RemoteFile(f"{_RAW}/ratings_test.txt", "nsmc/ratings_test.txt",
+                              git_blob="b6cfcd8cd1557bcd9bf06617b0e429ed73e9a367"),),
+        read=read_nsmc,
+        count_labels=count_label_names(NSMC_LABELS),
+        label_names=NSMC_LABELS,
+        sample_train=("nsmc_train.txt",),
+        sample_val=("nsmc_val.txt",),
+        korpora_name="nsmc",
+        license="NSMC (e9t/nsmc), CC0 1.0",
+    )
+)

@@ -1,0 +1,1 @@
+"""features of the chapters (one module per chapter)."""

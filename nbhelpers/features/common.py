@@ -1,0 +1,21 @@
+"""Padding and batching choices every chapter's DataLoader shares.
+
+Padding happens per batch in the collator, to the longest example of the batch: short reviews then
+cost short compute (see ``bench/padding.py``). The exception is the TPU, where every new tensor shape
+triggers an XLA recompilation, so there every batch is padded to ``max_seq_length``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nbhelpers.config import BaseConfig
+
+
+def padding_options(config: BaseConfig) -> dict[str, Any]:
+    """Keyword arguments for transformers' padding collators, chosen for the accelerator."""
+    if config.accelerator == "tpu":
+        return {"padding": "max_length", "max_length": config.max_seq_length}
+    if config.accelerator == "gpu":
+        return {"padding": "longest", "pad_to_multiple_of": 8}  # tensor cores like multiples of 8
+    return {"padding": "longest"}

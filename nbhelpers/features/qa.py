@@ -1,0 +1,453 @@
+"""Question answering features: context windows with character offsets, start/end labels, and decoding back.
+
+A KorQuAD context is often longer than ``max_seq_length`` tokens, so each question becomes several
+inputs ("windows"): ``[CLS] question [SEP] context piece [SEP]``, the question truncated to
+``max_query_length`` tokens and each context piece starting ``doc_stride`` tokens after the previous
+one, as in the book. The fast tokenizer's own ``stride`` argument means something else, the number
+of tokens two neighbouring pieces *share*; for a question of ``q`` tokens the context room is
+``max_seq_length - q - 3`` tokens, so the overlap is that room minus ``doc_stride``, which depends on
+the question's length. Questions are therefore tokenised in groups of equal (truncated) length, one
+tokenizer call per group, and :func:`window_starts` makes the relation testable.
+
+Every context token keeps its character span in the original context. Labels are the first and last
+token of the gold answer in a window that contains it whole, and ``[CLS]`` (index 0) in a window that
+does not. Decoding (:func:`decode_predictions`) goes the other way for the model's logits: over every
+window of a question it considers the ``n_best_size`` best start and end tokens inside the context,
+keeps pairs with ``end >= start`` and at most ``max_answer_length`` tokens, and cuts the best one out
+of the original context through the offsets, so spacing and punctuation come back exactly.
+
+WordPiece cannot always split where an answer ends: a particle written together with the answer
+(``서울에서`` for the answer ``서울``) may be one token. Such answers are labelled with the closest
+token span that covers them; :class:`QAFeatureStats` counts them so the notebook can report how often
+that happens.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from transformers import PreTrainedTokenizerBase
+
+from nbhelpers.corpora.korquad import QAExample
+
+logger = logging.getLogger(__name__)
+
+NO_OFFSET = -1
+"""Offset value stored for tokens that are not part of the context ([CLS], question, [SEP], padding)."""
+
+
+@dataclass
+class QAFeatureStats:
+    """How the gold answers fared when the contexts were cut into windows of tokens.
+
+    Attributes:
+        questions: Questions converted.
+        windows: Windows (model inputs) produced.
+        answerable: Questions with at least one gold answer.
+        exact: Answerable questions whose labelled tokens give back exactly the gold answer text.
+        fused: Answerable questions whose closest token span is wider than the answer (a particle or
+            other characters written together with it end up in the same token).
+        not_in_any_window: Answerable questions whose answer fits in no single window (longer than
+            the window room minus the overlap); only ``[CLS]`` labels are produced for them.
+        fused_examples: A few ``(question id, gold answer, token span text)`` triples for the report.
+    """
+
+    questions: int = 0
+    windows: int = 0
+    answerable: int = 0
+    exact: int = 0
+    fused: int = 0
+    not_in_any_window: int = 0
+    fused_examples: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"질문 {self.questions}개 -> 입력(윈도) {self.windows}개. 정답이 있는 질문 {self.answerable}개 중 "
+            f"토큰 경계와 정확히 일치 {self.exact}개, 조사 등이 붙어 토큰이 더 넓은 경우 {self.fused}개, "
+            f"어느 윈도에도 온전히 들어가지 않는 경우 {self.not_in_any_window}개."
+        )
+
+
+@dataclass
+class QAFeatures:
+    """All windows of a list of examples, as padded arrays (compact enough for the whole of KorQuAD).
+
+    Attributes:
+        input_ids: ``(windows, max_seq_length)`` token ids, padded with the tokenizer's pad id.
+        token_type_ids: Same shape; 0 for ``[CLS] question [SEP]``, 1 for ``context [SEP]``.
+        lengths: Real (unpadded) length of each window.
+        offsets: ``(windows, max_seq_length, 2)`` character span in the context of each context token;
+            ``NO_OFFSET`` for every other position.
+        start_positions: Index of the answer's first token in the window, 0 (``[CLS]``) if absent.
+        end_positions: Index of the answer's last token, 0 if absent.
+        example_index: Which example (position in the list given to :func:`build_qa_features`) each window belongs to.
+        stats: Counts of exact, fused and unreachable answers.
+    """
+
+    input_ids: np.ndarray
+    token_type_ids: np.ndarray
+    lengths: np.ndarray
+    offsets: np.ndarray
+    start_positions: np.ndarray
+    end_positions: np.ndarray
+    example_index: np.ndarray
+    stats: QAFeatureStats
+
+    def __len__(self) -> int:
+        return int(self.lengths.shape[0])
+
+    def windows_of(self, example_index: int) -> list[int]:
+        """Feature indices of one example, in context order."""
+        return [int(i) for i in np.flatnonzero(self.example_index == example_index)]
+
+
+@dataclass(frozen=True)
+class QAPrediction:
+    """The answer decoded for one question.
+
+    Attributes:
+        text: The answer, cut out of the original context (empty if no valid span was found).
+        start_char: Offset of the answer's first character in the context.
+        end_char: Offset just after its last character (``context[start_char:end_char] == text``).
+        score: Start logit plus end logit of the chosen span.
+        probability: Softmax of ``score`` over the question's n-best candidate spans.
+    """
+
+    text: str
+    start_char: int
+    end_char: int
+    score: float
+    probability: float
+
+
+def check_window_settings(
+    tokenizer: PreTrainedTokenizerBase, max_seq_length: int, max_query_length: int, doc_stride: int
+) -> int:
+    """Context room of the longest allowed question; fails early when ``doc_stride`` cannot work."""
+    room = max_seq_length - max_query_length - tokenizer.num_special_tokens_to_add(pair=True)
+    if max_query_length < 1 or room < 1:
+        raise ValueError(
+            f"max_seq_length={max_seq_length} leaves no room for the context after a question of "
+            f"max_query_length={max_query_length} tokens. How to fix: raise max_seq_length or lower max_query_length."
+        )
+    if not 1 <= doc_stride <= room:
+        raise ValueError(
+            f"doc_stride={doc_stride} must be between 1 and {room} (the context room left by max_seq_length="
+            f"{max_seq_length} and max_query_length={max_query_length}), or windows would skip context tokens. "
+            "How to fix: lower doc_stride or raise max_seq_length."
+        )
+    return room
+
+
+def tokenizer_overlap(max_seq_length: int, question_tokens: int, special_tokens: int, doc_stride: int) -> int:
+    """The tokenizer's ``stride`` (tokens shared by neighbouring windows) that makes windows start ``doc_stride`` apart."""
+    room = max_seq_length - question_tokens - special_tokens
+    return room - doc_stride
+
+
+def window_starts(context_tokens: int, room: int, doc_stride: int) -> list[int]:
+    """Where each window starts in the context's tokens, the book's way: every ``doc_stride``, until the end is covered."""
+    starts = [0]
+    while starts[-1] + room < context_tokens:
+        starts.append(starts[-1] + doc_stride)
+    return starts
+
+
+def _truncate_questions(
+    tokenizer: PreTrainedTokenizerBase, questions: Sequence[str], max_query_length: int
+) -> tuple[list[str], list[int]]:
+    """Question texts cut after ``max_query_length`` tokens (at a token boundary), and their token counts."""
+    texts = list(questions)
+    encoded = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
+    counts = [len(ids) for ids in encoded["input_ids"]]
+    pending = [i for i, count in enumerate(counts) if count > max_query_length]
+    limit = max_query_length
+    while pending:
+        for i, offsets in zip(pending, tokenizer([texts[i] for i in pending], add_special_tokens=False,
+                                                 return_offsets_mapping=True)["offset_mapping"]):
+            texts[i] = texts[i][: offsets[limit - 1][1]]
+        recount = tokenizer([texts[i] for i in pending], add_special_tokens=False)["input_ids"]
+        for i, ids in zip(pending, recount):
+            counts[i] = len(ids)
+        # A cut inside a word can, rarely, re-tokenise into more pieces; cut those once more, shorter.
+        pending = [i for i in pending if counts[i] > max_query_length]
+        limit -= 1
+    return texts, counts
+
+
+def _answer_span(example: QAExample) -> tuple[int, int] | None:
+    """Character span of the first gold answer with surrounding whitespace removed (no token starts on a space)."""
+    if not example.answers:
+        return None
+    answer = example.answers[0]
+    start, end = answer.answer_start, answer.answer_end
+    context = example.context
+    while start < end and context[start].isspace():
+        start += 1
+    while end > start and context[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def build_qa_features(
+    examples: Sequence[QAExample],
+    tokenizer: PreTrainedTokenizerBase,
+    max_seq_length: int = 128,
+    max_query_length: int = 32,
+    doc_stride: int = 64,
+) -> QAFeatures:
+    """Windows, offsets and start/end labels of every question (see the module doc for the rules)."""
+    if not getattr(tokenizer, "is_fast", False):
+        raise TypeError("build_qa_features needs a fast tokenizer (character offsets); load it with AutoTokenizer.")
+    check_window_settings(tokenizer, max_seq_length, max_query_length, doc_stride)
+    special = tokenizer.num_special_tokens_to_add(pair=True)
+    questions, question_lengths = _truncate_questions(tokenizer, [e.question for e in examples], max_query_length)
+
+    groups: dict[int, list[int]] = defaultdict(list)
+    for index, length in enumerate(question_lengths):
+        groups[length].append(index)
+
+    per_example: list[list[tuple[list[int], list[int], list[tuple[int, int] | None]]]] = [[] for _ in examples]
+    for length, indices in groups.items():
+        encoded = tokenizer(
+            [questions[i] for i in indices],
+            [examples[i].context for i in indices],
+            truncation="only_second",
+            max_length=max_seq_length,
+            stride=tokenizer_overlap(max_seq_length, length, special, doc_stride),
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+            return_token_type_ids=True,
+        )
+        for window, sample in enumerate(encoded["overflow_to_sample_mapping"]):
+            sequence_ids = encoded.sequence_ids(window)
+            offsets = [
+                span if sequence_id == 1 else None
+                for span, sequence_id in zip(encoded["offset_mapping"][window], sequence_ids)
+            ]
+            per_example[indices[sample]].append(
+                (encoded["input_ids"][window], encoded["token_type_ids"][window], offsets)
+            )
+
+    total = sum(len(windows) for windows in per_example)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    input_ids = np.full((total, max_seq_length), pad_id, dtype=np.int32)
+    token_type_ids = np.zeros((total, max_seq_length), dtype=np.int8)
+    offsets_array = np.full((total, max_seq_length, 2), NO_OFFSET, dtype=np.int32)
+    lengths = np.zeros(total, dtype=np.int32)
+    start_positions = np.zeros(total, dtype=np.int64)
+    end_positions = np.zeros(total, dtype=np.int64)
+    example_index = np.zeros(total, dtype=np.int64)
+    stats = QAFeatureStats(questions=len(examples), windows=total)
+
+    row = 0
+    for index, (example, windows) in enumerate(zip(examples, per_example)):
+        span = _answer_span(example)
+        stats.answerable += bool(example.answers)
+        outcome = "absent"
+        for ids, types, offsets in windows:
+            n = len(ids)
+            input_ids[row, :n] = ids
+            token_type_ids[row, :n] = types
+            lengths[row] = n
+            example_index[row] = index
+            context_positions = [p for p, o in enumerate(offsets) if o is not None]
+            for p in context_positions:
+                offsets_array[row, p] = offsets[p]
+            if span is not None and context_positions:
+                first, last = context_positions[0], context_positions[-1]
+                if offsets[first][0] <= span[0] and offsets[last][1] >= span[1]:
+                    start = next(p for p in context_positions if offsets[p][1] > span[0])
+                    end = next(p for p in reversed(context_positions) if offsets[p][0] < span[1])
+                    if start <= end:
+                        start_positions[row], end_positions[row] = start, end
+                        if outcome == "absent":
+                            covered = example.context[offsets[start][0]:offsets[end][1]]
+                            gold = example.context[span[0]:span[1]]
+                            outcome = "exact" if covered == gold else "fused"
+                            if outcome == "fused" and len(stats.fused_examples) < 10:
+                                stats.fused_examples.append((example.qid, gold, covered))
+            row += 1
+        if example.answers:
+            if outcome == "exact":
+                stats.exact += 1
+            elif outcome == "fused":
+                stats.fused += 1
+            else:
+                stats.not_in_any_window += 1
+    if stats.not_in_any_window:
+        logger.warning("%d answer(s) fit in no single window; those questions are labelled [CLS] only.",
+                       stats.not_in_any_window)
+    return QAFeatures(input_ids, token_type_ids, lengths, offsets_array, start_positions, end_positions,
+                      example_index, stats)
+
+
+def feature_tokens(tokenizer: PreTrainedTokenizerBase, features: QAFeatures, index: int) -> list[str]:
+    """The tokens of window ``index`` (for showing a learner what the model reads)."""
+    return tokenizer.convert_ids_to_tokens(features.input_ids[index, : features.lengths[index]].tolist())
+
+
+def label_text(features: QAFeatures, index: int, context: str) -> str:
+    """The context characters covered by window ``index``'s start/end labels (``""`` when they point at [CLS])."""
+    start, end = int(features.start_positions[index]), int(features.end_positions[index])
+    if start == 0 and end == 0:
+        return ""
+    return context[features.offsets[index, start, 0]:features.offsets[index, end, 1]]
+
+
+class QADataset(torch.utils.data.Dataset):
+    """Windows as tensors; ``feature_index`` travels with each one so logits can be matched back to questions."""
+
+    def __init__(self, features: QAFeatures) -> None:
+        self.features = features
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        f = self.features
+        return {
+            "input_ids": f.input_ids[index],
+            "token_type_ids": f.token_type_ids[index],
+            "length": int(f.lengths[index]),
+            "start_positions": int(f.start_positions[index]),
+            "end_positions": int(f.end_positions[index]),
+            "feature_index": index,
+        }
+
+
+class QACollator:
+    """Stacks windows and cuts the batch to its longest real window (padding per batch, not to max_seq_length)."""
+
+    def __call__(self, items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        width = max(item["length"] for item in items)
+        input_ids = torch.from_numpy(np.stack([item["input_ids"][:width] for item in items]).astype(np.int64))
+        token_type_ids = torch.from_numpy(np.stack([item["token_type_ids"][:width] for item in items]).astype(np.int64))
+        lengths = torch.tensor([item["length"] for item in items])
+        attention_mask = (torch.arange(width)[None, :] < lengths[:, None]).long()
+        return {
+            "input_ids": input_ids,
+            "token_type_ids": token_type_ids,
+            "attention_mask": attention_mask,
+            "start_positions": torch.tensor([item["start_positions"] for item in items]),
+            "end_positions": torch.tensor([item["end_positions"] for item in items]),
+            "feature_index": torch.tensor([item["feature_index"] for item in items]),
+        }
+
+
+def decode_predictions(
+    examples: Sequence[QAExample],
+    features: QAFeatures,
+    start_logits: np.ndarray,
+    end_logits: np.ndarray,
+    n_best_size: int = 20,
+    max_answer_length: int = 30,
+    feature_indices: Sequence[int] | np.ndarray | None = None,
+) -> dict[str, QAPrediction]:
+    """The best answer of every question that has at least one window among the logits.
+
+    ``start_logits``/``end_logits`` are ``(windows, width)`` arrays (width up to ``max_seq_length``;
+    padding beyond a window's length is ignored), row ``i`` belonging to feature ``feature_indices[i]``
+    (default: row ``i`` is feature ``i``).
+    """
+    start_logits = np.asarray(start_logits, dtype=np.float32)
+    end_logits = np.asarray(end_logits, dtype=np.float32)
+    rows = np.arange(len(start_logits)) if feature_indices is None else np.asarray(feature_indices)
+    candidates: dict[int, list[tuple[float, int, int]]] = defaultdict(list)
+    for row, feature in enumerate(rows):
+        feature = int(feature)
+        width = min(start_logits.shape[1], features.offsets.shape[1])
+        offsets = features.offsets[feature, :width]
+        in_context = offsets[:, 0] != NO_OFFSET
+        if not in_context.any():
+            continue
+        starts = np.where(in_context, start_logits[row, :width], -np.inf)
+        ends = np.where(in_context, end_logits[row, :width], -np.inf)
+        k = min(n_best_size, int(in_context.sum()))
+        best_starts = np.argpartition(-starts, k - 1)[:k]
+        best_ends = np.argpartition(-ends, k - 1)[:k]
+        span_length = best_ends[None, :] - best_starts[:, None] + 1
+        valid = (span_length >= 1) & (span_length <= max_answer_length)
+        for i, j in zip(*np.nonzero(valid)):
+            s, e = int(best_starts[i]), int(best_ends[j])
+            candidates[int(features.example_index[feature])].append(
+                (float(starts[s] + ends[e]), int(offsets[s, 0]), int(offsets[e, 1]))
+            )
+    predictions: dict[str, QAPrediction] = {}
+    for index in sorted(set(int(features.example_index[int(f)]) for f in rows)):
+        example = examples[index]
+        found = sorted(candidates.get(index, []), key=lambda c: c[0], reverse=True)[:n_best_size]
+        if not found:
+            predictions[example.qid] = QAPrediction("", 0, 0, float("-inf"), 0.0)
+            continue
+        score, start_char, end_char = found[0]
+        # Windows overlap, so the same character span can appear more than once; count it once.
+        unique = {(s, e): c for c, s, e in reversed(found)}
+        top = max(unique.values())
+        probability = math.exp(score - top) / sum(math.exp(c - top) for c in unique.values())
+        predictions[example.qid] = QAPrediction(
+            example.context[start_char:end_char], start_char, end_char, score, probability
+        )
+    return predictions
+
+
+@torch.no_grad()
+def predict_answers(
+    model: torch.nn.Module,
+    tokenizer: PreTrainedTokenizerBase,
+    examples: Sequence[QAExample],
+    max_seq_length: int = 128,
+    max_query_length: int = 32,
+    doc_stride: int = 64,
+    n_best_size: int = 20,
+    max_answer_length: int = 30,
+    batch_size: int = 32,
+) -> dict[str, QAPrediction]:
+    """Answers to questions about contexts of any length: every window goes through the model, then decoding."""
+    features = build_qa_features(examples, tokenizer, max_seq_length, max_query_length, doc_stride)
+    loader = torch.utils.data.DataLoader(QADataset(features), batch_size=batch_size, collate_fn=QACollator())
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    starts = np.full((len(features), max_seq_length), -np.inf, dtype=np.float32)
+    ends = np.full_like(starts, -np.inf)
+    for batch in loader:
+        index = batch.pop("feature_index").numpy()
+        batch.pop("start_positions")
+        batch.pop("end_positions")
+        output = model(**{key: value.to(device) for key, value in batch.items()})
+        width = output.start_logits.shape[1]
+        starts[index, :width] = output.start_logits.float().cpu().numpy()
+        ends[index, :width] = output.end_logits.float().cpu().numpy()
+    model.train(was_training)
+    return decode_predictions(examples, features, starts, ends, n_best_size, max_answer_length)
+
+
+def predict_answer(
+    model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, question: str, context: str, **settings: Any
+) -> QAPrediction:
+    """The answer to one question about one context (any length); ``settings`` as in :func:`predict_answers`."""
+    example = QAExample(qid="question", title="", question=question, context=context, answers=())
+    return predict_answers(model, tokenizer, [example], **settings)["question"]
+
+
+def answer_html(context: str, prediction: QAPrediction) -> str:
+    """The context with the predicted answer highlighted, for the inference widget."""
+    if not prediction.text:
+        return f"<p>답을 찾지 못했습니다.</p><p>{html.escape(context)}</p>"
+    before = html.escape(context[: prediction.start_char])
+    answer = html.escape(context[prediction.start_char: prediction.end_char])
+    after = html.escape(context[prediction.end_char:])
+    return (
+        f"<p><b>답:</b> {answer} &nbsp; (문자 {prediction.start_char}–{prediction.end_char}, "
+        f"점수 {prediction.score:.2f}, 확률 {prediction.probability:.1%})</p>"
+        f"<p style='line-height:1.8'>{before}<mark style='background:#ffe066'>{answer}</mark>{after}</p>"
+    )

@@ -1,0 +1,1 @@
+"""metrics of the chapters (one module per chapter)."""

@@ -1,0 +1,1 @@
+"""tasks of the chapters (one module per chapter)."""

@@ -1,0 +1,35 @@
+"""Single-sentence and sentence-pair classification (chapters 2 and 3) as one LightningModule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from nbhelpers.tasks.base import TaskBase
+
+
+class ClassificationTask(TaskBase):
+    """Cross-entropy on ``BertForSequenceClassification``; accuracy per step and per epoch."""
+
+    monitor = "val_acc"
+    mode = "max"
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        output = self.model(**batch)
+        accuracy = (output.logits.argmax(dim=-1) == batch["labels"]).float().mean()
+        self.log("train_loss", output.loss, prog_bar=True, on_step=True, on_epoch=False)
+        self.log("train_acc", accuracy, prog_bar=True, on_step=True, on_epoch=False)
+        return output.loss
+
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        output = self.model(**batch)
+        correct = (output.logits.argmax(dim=-1) == batch["labels"]).float()
+        size = len(correct)
+        # batch_size makes the epoch value a true mean over examples, not over batches of unequal size.
+        self.log("val_loss", output.loss, prog_bar=True, on_epoch=True, batch_size=size, sync_dist=True)
+        self.log("val_acc", correct.mean(), prog_bar=True, on_epoch=True, batch_size=size, sync_dist=True)
+
+    def predict_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
+        batch = {k: v for k, v in batch.items() if k != "labels"}
+        return self.model(**batch).logits.softmax(dim=-1)
