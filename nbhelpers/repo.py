@@ -15,8 +15,8 @@ REPO_SLUG = "nlpbook-ko/korean-nlp-notebooks"
 GIT_REF = "main"
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-_BADGE_RE = re.compile(r"https://colab\.research\.google\.com/github/[^)\"\s]+")
-_INSTALL_RE = re.compile(r"git\+https://github\.com/[^\"'\s]+")
+_BADGE_RE = re.compile(r"https://colab\.research\.google\.com/github/[^)\"\s\\]+")
+_INSTALL_RE = re.compile(r"git\+https://github\.com/[^\"'\s\\]+")
 
 
 def badge_url(notebook: str, slug: str = REPO_SLUG, ref: str = GIT_REF) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
-from pytorch_lightning.callbacks import Callback, LearningRateMonitor, ModelCheckpoint, TQDMProgressBar
+from pytorch_lightning.callbacks import Callback, ModelCheckpoint, TQDMProgressBar
 from pytorch_lightning.loggers import CSVLogger
 from torch.utils.data import DataLoader
 
@@ -60,7 +60,7 @@ def make_trainer(config: BaseConfig, monitor: str, mode: str = "max", **override
         save_last=True,
         auto_insert_metric_name=True,
     )
-    callbacks: list[Callback] = [checkpoint, WallClock(), LearningRateMonitor(logging_interval="step")]
+    callbacks: list[Callback] = [checkpoint, WallClock()]
     progress = show_progress_bar(config)
     if progress:
         callbacks.append(TQDMProgressBar(refresh_rate=20))

@@ -39,6 +39,11 @@ class TaskBase(pl.LightningModule):
         self.model = model
         self.save_hyperparameters(ignore=["model"])
 
+    def on_fit_start(self) -> None:
+        # from_pretrained returns the model in eval mode and Lightning 2.x keeps submodule modes as it
+        # finds them: without this, dropout would stay off during fine-tuning.
+        self.model.train()
+
     def forward(self, **inputs: torch.Tensor) -> Any:
         return self.model(**inputs)
 
@@ -64,6 +69,7 @@ class TaskBase(pl.LightningModule):
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step", "frequency": 1}}
 
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        # Logged so a learner can see the warm-up and decay really happen.
         self.log("lr", self.trainer.optimizers[0].param_groups[0]["lr"], on_step=True, on_epoch=False)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:

@@ -1,0 +1,27 @@
+"""Shared fixtures: offline Hugging Face, and a tiny BERT trained on our own sample reviews."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from nbhelpers.corpora import read_nsmc, sample_files, get_corpus  # noqa: E402
+from nbhelpers.modeling import build_tiny_bert  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def nsmc_sample() -> tuple[list, list]:
+    spec = get_corpus("nsmc")
+    return read_nsmc(sample_files(spec, "train")), read_nsmc(sample_files(spec, "val"))
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, nsmc_sample: tuple[list, list]) -> Path:
+    train, _ = nsmc_sample
+    return build_tiny_bert([e.text_a for e in train], tmp_path_factory.mktemp("tiny-bert"))

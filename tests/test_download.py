@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import hashlib
+import urllib.error
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from nbhelpers.corpora.base import download_corpus
+from nbhelpers.download import RemoteFile, fetch_file, git_blob_id
+from nbhelpers.errors import DownloadError
+
+DATA = ("id\tdocument\tlabel\n" + "".join(f"{i}\t리뷰 {i}\t{i % 2}\n" for i in range(2000))).encode("utf-8")
+BLOB = hashlib.sha1(b"blob %d\0" % len(DATA) + DATA).hexdigest()
+REMOTE = RemoteFile("https://example.invalid/ratings.txt", "nsmc/ratings.txt", git_blob=BLOB)
+
+
+class FakeTransport:
+    """Serves ``payload``; can cut the stream after ``cut`` bytes, ignore ranges, or fail entirely."""
+
+    def __init__(self, payload: bytes = DATA, cut: int | None = None, honour_range: bool = True,
+                 fail: bool = False) -> None:
+        self.payload, self.cut, self.honour_range, self.fail = payload, cut, honour_range, fail
+        self.calls: list[int] = []
+
+    def open(self, url: str, start: int) -> tuple[Iterable[bytes], int | None, bool]:
+        self.calls.append(start)
+        if self.fail:
+            raise urllib.error.URLError("no network")
+        resumed = self.honour_range and start > 0
+        body = self.payload[start:] if resumed else self.payload
+        cut = self.cut
+
+        def chunks() -> Iterable[bytes]:
+            sent = 0
+            for i in range(0, len(body), 4096):
+                chunk = body[i : i + 4096]
+                if cut is not None and sent + len(chunk) > cut:
+                    yield chunk[: cut - sent]
+                    raise ConnectionResetError("connection dropped")
+                sent += len(chunk)
+                yield chunk
+
+        self.cut = None  # only the first attempt is cut
+        return chunks(), len(self.payload), resumed
+
+
+def test_git_blob_id_matches_git(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"hello\n")
+    assert git_blob_id(path) == "ce013625030ba8dba906f756967f9e9ca394464a"  # git hash-object of "hello\n"
+
+
+def test_verified_file_is_used_without_network(tmp_path: Path) -> None:
+    dest = tmp_path / "ratings.txt"
+    dest.write_bytes(DATA)
+    transport = FakeTransport(fail=True)
+    assert fetch_file(REMOTE, dest, transport=transport, progress=False) == dest
+    assert transport.calls == []
+
+
+def test_interrupted_download_resumes_with_range(tmp_path: Path) -> None:
+    transport = FakeTransport(cut=10000)
+    dest = fetch_file(REMOTE, tmp_path / "ratings.txt", transport=transport, backoff_seconds=0, progress=False)
+    assert dest.read_bytes() == DATA
+    assert transport.calls == [0, 10000]
+    assert not (tmp_path / "ratings.txt.part").exists()
+
+
+def test_partial_file_from_an_earlier_session_is_resumed(tmp_path: Path) -> None:
+    (tmp_path / "ratings.txt.part").write_bytes(DATA[:5000])
+    transport = FakeTransport()
+    fetch_file(REMOTE, tmp_path / "ratings.txt", transport=transport, progress=False)
+    assert transport.calls == [5000]
+
+
+def test_server_ignoring_range_restarts_cleanly(tmp_path: Path) -> None:
+    (tmp_path / "ratings.txt.part").write_bytes(DATA[:5000])
+    dest = fetch_file(REMOTE, tmp_path / "ratings.txt", transport=FakeTransport(honour_range=False), progress=False)
+    assert dest.read_bytes() == DATA
+
+
+def test_corrupt_file_is_fetched_again(tmp_path: Path) -> None:
+    dest = tmp_path / "ratings.txt"
+    dest.write_bytes(DATA[:-10] + b"corrupted!")
+    transport = FakeTransport()
+    fetch_file(REMOTE, dest, transport=transport, progress=False)
+    assert dest.read_bytes() == DATA and transport.calls == [0]
+
+
+def test_wrong_bytes_from_server_are_rejected(tmp_path: Path) -> None:
+    transport = FakeTransport(payload=DATA.replace(b"1", b"2"))
+    with pytest.raises(DownloadError, match="does not match its pinned hash"):
+        fetch_file(REMOTE, tmp_path / "ratings.txt", transport=transport, retries=2, backoff_seconds=0, progress=False)
+    assert not (tmp_path / "ratings.txt").exists()
+
+
+def test_network_failure_says_where_to_put_the_file(tmp_path: Path) -> None:
+    dest = tmp_path / "nsmc" / "ratings.txt"
+    with pytest.raises(DownloadError) as info:
+        fetch_file(REMOTE, dest, transport=FakeTransport(fail=True), retries=2, backoff_seconds=0, progress=False)
+    message = str(info.value)
+    assert REMOTE.url in message and str(dest) in message and BLOB in message
+
+
+def test_download_corpus_uses_present_verified_files_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbhelpers.corpora import get_corpus
+
+    spec = get_corpus("nsmc")
+    called: list[str] = []
+    monkeypatch.setattr("nbhelpers.corpora.base._fetch_with_korpora", lambda spec, root: called.append(spec.name))
+    for remote in (*spec.train_files, *spec.val_files):
+        monkeypatch.setattr("nbhelpers.corpora.base.verify", lambda path, remote: Path(path).is_file())
+        path = tmp_path / remote.filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("id\tdocument\tlabel\n", encoding="utf-8")
+    monkeypatch.setattr("nbhelpers.download.verify", lambda path, remote: Path(path).is_file())
+    files = download_corpus("nsmc", tmp_path, transport=FakeTransport(fail=True), progress=False)
+    assert called == []
+    assert files.train == [tmp_path / "nsmc/ratings_train.txt"] and files.val == [tmp_path / "nsmc/ratings_test.txt"]
+
+
+def test_user_files_replace_the_download(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.txt"
+    mine.write_text("id\tdocument\tlabel\n1\t좋다\t1\n", encoding="utf-8")
+    files = download_corpus("nsmc", tmp_path / "root", train_file=str(mine), val_file=str(tmp_path / "*.txt"),
+                            transport=FakeTransport(fail=True))
+    assert files.train == [mine] and files.val == [mine]
+    with pytest.raises(FileNotFoundError, match="NBHELPERS_TRAIN_FILE"):
+        download_corpus("nsmc", tmp_path, train_file=str(tmp_path / "missing.txt"), val_file=str(mine))
