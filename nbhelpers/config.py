@@ -127,7 +127,7 @@ class PairClassificationConfig(BaseConfig):
     max_seq_length: int = 64
     epochs: int = 5
 
-    SMOKE: ClassVar[dict[str, Any]] = {"epochs": 6}
+    SMOKE: ClassVar[dict[str, Any]] = {"epochs": 10}
 
 
 @dataclass
@@ -142,9 +142,12 @@ class NERConfig(BaseConfig):
     downstream_task_name: str = "named-entity-recognition"
     downstream_corpus_name: str = "ner"
     max_seq_length: int = 64
+    learning_rate: float = 5e-5
     epochs: int = 3
+    seed: int = 7
 
-    SMOKE: ClassVar[dict[str, Any]] = {"epochs": 8}
+    # 340 invented sentences, 22 steps an epoch: entity F1 peaks near 0.65 after 3-5 epochs (about 20 s on CPU).
+    SMOKE: ClassVar[dict[str, Any]] = {"epochs": 5}
 
 
 @dataclass
@@ -206,13 +209,15 @@ class PretrainConfig(BaseConfig):
 
     SMOKE: ClassVar[dict[str, Any]] = {
         "pretrained_model_name": "",
-        "vocab_size": 2000,
+        "vocab_size": 1000,
         "hidden_size": 64,
         "num_hidden_layers": 2,
         "num_attention_heads": 2,
         "intermediate_size": 128,
         "max_seq_length": 64,
-        "learning_rate": 1e-3,
+        "learning_rate": 2e-3,
+        "warmup_ratio": 0.05,
+        "epochs": 30,
     }
 
 

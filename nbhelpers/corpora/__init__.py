@@ -11,6 +11,7 @@ from nbhelpers.corpora.base import (
     sample_files,
 )
 from nbhelpers.corpora.nsmc import NSMC_LABELS, read_nsmc
+from nbhelpers.corpora.klue_nli import NLI_LABELS, read_klue_nli, read_kornli  # noqa: F401  (registers klue-nli, kornli)
 from nbhelpers.corpora.korquad import QAAnswer, QAExample, read_korquad  # noqa: F401  (registers korquad-v1)
 from nbhelpers.corpora.kowikitext import read_kowikitext  # noqa: F401  (registers kowikitext)
 from nbhelpers.corpora.ner import read_klue_ner, read_kmou_ner  # noqa: F401  (registers ner, klue-ner)
