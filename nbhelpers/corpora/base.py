@@ -10,12 +10,13 @@ import glob
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nbhelpers.download import RemoteFile, Transport, fetch_file, verify
+from nbhelpers.errors import CorpusFormatError
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,29 @@ def expand_user_files(value: str) -> list[Path]:
             )
         paths.extend(Path(m) for m in matches)
     return paths
+
+
+def iter_tsv_rows(path: Path, header: Sequence[str], line_hint: str) -> Iterator[tuple[int, list[str]]]:
+    """``(line_number, fields)`` of a headed TSV file; quotes are plain text, blank lines are skipped.
+
+    The header and the field count are checked here so every TSV reader reports them the same way;
+    ``line_hint`` shows the user what one line should look like.
+    """
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            fields = line.rstrip("\r\n").split("\t")
+            if line_number == 1:
+                if fields != list(header):
+                    raise CorpusFormatError(path, "line 1", f"header is {fields!r}, expected {list(header)!r}",
+                                            f"start the file with the line {chr(9).join(header)!r} (tab-separated).")
+                continue
+            if fields == [""]:
+                continue  # blank line, e.g. a trailing newline added by an editor
+            if len(fields) != len(header):
+                raise CorpusFormatError(path, f"line {line_number}",
+                                        f"{len(fields)} tab-separated fields, expected {len(header)}",
+                                        f"each line must be '{line_hint}'; remove tabs inside the text.")
+            yield line_number, fields
 
 
 def sample_files(spec: CorpusSpec, split: str) -> list[Path]:

@@ -14,6 +14,7 @@ from nbhelpers.corpora.base import (
     Paths,
     as_paths,
     count_label_names,
+    iter_tsv_rows,
     register,
 )
 from nbhelpers.download import RemoteFile
@@ -63,21 +64,9 @@ def read_kornli(paths: Paths) -> list[ClassificationExample]:
     """Pairs of KorNLI TSV files (``sentence1<TAB>sentence2<TAB>gold_label``)."""
     examples: list[ClassificationExample] = []
     for path in as_paths(paths):
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            for line_number, line in enumerate(handle, start=1):
-                fields = line.rstrip("\r\n").split("\t")
-                if line_number == 1:
-                    if fields != KORNLI_HEADER:
-                        raise CorpusFormatError(path, "line 1", f"header is {fields!r}",
-                                                f"start the file with {chr(9).join(KORNLI_HEADER)!r}.")
-                    continue
-                if fields == [""]:
-                    continue
-                if len(fields) != 3:
-                    raise CorpusFormatError(path, f"line {line_number}", f"{len(fields)} fields, expected 3",
-                                            "each line is 'premise<TAB>hypothesis<TAB>label'.")
-                label = _label_id(fields[2], str(path), f"line {line_number}")
-                examples.append(ClassificationExample(f"{path.name}:{line_number}", fields[0], fields[1], label))
+        for line_number, fields in iter_tsv_rows(path, KORNLI_HEADER, "premise<TAB>hypothesis<TAB>label"):
+            label = _label_id(fields[2], str(path), f"line {line_number}")
+            examples.append(ClassificationExample(f"{path.name}:{line_number}", fields[0], fields[1], label))
     return examples
 
 

@@ -18,6 +18,7 @@ from nbhelpers.corpora.base import (
     Paths,
     as_paths,
     count_label_names,
+    iter_tsv_rows,
     register,
 )
 from nbhelpers.download import RemoteFile
@@ -36,33 +37,16 @@ def read_nsmc(paths: Paths) -> list[ClassificationExample]:
     examples: list[ClassificationExample] = []
     for path in as_paths(paths):
         skipped: list[int] = []
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            for line_number, line in enumerate(handle, start=1):
-                fields = line.rstrip("\r\n").split("\t")
-                if line_number == 1:
-                    if fields != NSMC_HEADER:
-                        raise CorpusFormatError(
-                            path, "line 1", f"header is {fields!r}, expected {NSMC_HEADER!r}",
-                            "start the file with the line 'id<TAB>document<TAB>label' (tab-separated).",
-                        )
-                    continue
-                if fields == [""]:
-                    continue  # blank line (e.g. a trailing newline added by an editor)
-                if len(fields) != 3:
-                    raise CorpusFormatError(
-                        path, f"line {line_number}", f"{len(fields)} tab-separated fields, expected 3",
-                        "each line must be 'id<TAB>review<TAB>label'; remove tabs inside the review.",
-                    )
-                guid, document, label = fields
-                if label not in ("0", "1"):
-                    raise CorpusFormatError(
-                        path, f"line {line_number}", f"label {label!r} is not 0 or 1",
-                        "use 0 for a negative review and 1 for a positive one.",
-                    )
-                if not document.strip():
-                    skipped.append(line_number)
-                    continue
-                examples.append(ClassificationExample(guid=guid, text_a=document, text_b=None, label=int(label)))
+        for line_number, (guid, document, label) in iter_tsv_rows(path, NSMC_HEADER, "id<TAB>review<TAB>label"):
+            if label not in ("0", "1"):
+                raise CorpusFormatError(
+                    path, f"line {line_number}", f"label {label!r} is not 0 or 1",
+                    "use 0 for a negative review and 1 for a positive one.",
+                )
+            if not document.strip():
+                skipped.append(line_number)
+                continue
+            examples.append(ClassificationExample(guid=guid, text_a=document, text_b=None, label=int(label)))
         if skipped:
             logger.warning("%s: skipped %d empty review(s) at line(s) %s", path, len(skipped), skipped[:10])
     return examples
