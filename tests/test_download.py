@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nbhelpers.corpora.base import download_corpus
+from nbhelpers.corpora import read_nsmc
+from nbhelpers.corpora.base import CORPORA, CorpusSpec, download_corpus
 from nbhelpers.download import RemoteFile, fetch_file, git_blob_id
 from nbhelpers.errors import DownloadError
 
@@ -104,21 +105,43 @@ def test_network_failure_says_where_to_put_the_file(tmp_path: Path) -> None:
     assert REMOTE.url in message and str(dest) in message and BLOB in message
 
 
-def test_download_corpus_uses_present_verified_files_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from nbhelpers.corpora import get_corpus
+@pytest.fixture()
+def fake_corpus(monkeypatch: pytest.MonkeyPatch) -> CorpusSpec:
+    """A registered corpus whose single training and validation file is DATA, fetched through Korpora first."""
+    spec = CorpusSpec(name="fake", task="classification", train_files=(REMOTE,),
+                      val_files=(RemoteFile("https://example.invalid/val.txt", "nsmc/val.txt", git_blob=BLOB),),
+                      read=read_nsmc, count_labels=lambda examples: {}, korpora_name="nsmc")
+    monkeypatch.setitem(CORPORA, "fake", spec)
+    return spec
 
-    spec = get_corpus("nsmc")
-    called: list[str] = []
-    monkeypatch.setattr("nbhelpers.corpora.base._fetch_with_korpora", lambda spec, root: called.append(spec.name))
-    for remote in (*spec.train_files, *spec.val_files):
-        monkeypatch.setattr("nbhelpers.corpora.base.verify", lambda path, remote: Path(path).is_file())
-        path = tmp_path / remote.filename
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("id\tdocument\tlabel\n", encoding="utf-8")
-    monkeypatch.setattr("nbhelpers.download.verify", lambda path, remote: Path(path).is_file())
-    files = download_corpus("nsmc", tmp_path, transport=FakeTransport(fail=True), progress=False)
-    assert called == []
-    assert files.train == [tmp_path / "nsmc/ratings_train.txt"] and files.val == [tmp_path / "nsmc/ratings_test.txt"]
+
+def test_present_verified_files_are_used_without_korpora_or_network(
+    tmp_path: Path, fake_corpus: CorpusSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for remote in (*fake_corpus.train_files, *fake_corpus.val_files):
+        (tmp_path / remote.filename).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / remote.filename).write_bytes(DATA)
+    korpora: list[str] = []
+    monkeypatch.setattr("nbhelpers.corpora.base._fetch_with_korpora", lambda spec, root: korpora.append(spec.name))
+    transport = FakeTransport(fail=True)
+    files = download_corpus("fake", tmp_path, transport=transport, progress=False)
+    assert korpora == [] and transport.calls == []
+    assert files.train == [tmp_path / "nsmc/ratings.txt"] and files.val == [tmp_path / "nsmc/val.txt"]
+
+
+def test_missing_files_come_through_korpora_then_are_verified(
+    tmp_path: Path, fake_corpus: CorpusSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def korpora_fetch(spec: CorpusSpec, root: Path) -> None:  # what Korpora.fetch does: files under root/nsmc
+        (root / "nsmc").mkdir(parents=True, exist_ok=True)
+        (root / "nsmc/ratings.txt").write_bytes(DATA)
+        (root / "nsmc/val.txt").write_bytes(DATA[:-3] + b"xx\n")  # upstream branch moved: does not verify
+
+    monkeypatch.setattr("nbhelpers.corpora.base._fetch_with_korpora", korpora_fetch)
+    transport = FakeTransport()
+    files = download_corpus("fake", tmp_path, transport=transport, progress=False)
+    assert transport.calls == [0]  # only the file that failed verification was fetched from the pinned URL
+    assert files.val[0].read_bytes() == DATA
 
 
 def test_user_files_replace_the_download(tmp_path: Path) -> None:
