@@ -41,6 +41,14 @@ def test_smoke_profile_uses_samples_and_explicit_overrides_win() -> None:
     assert config.epochs == 2 and config.max_seq_length == 32 and config.pretrained_model_name == TINY_MODEL
 
 
+def test_smoke_samples_follow_an_overridden_corpus() -> None:
+    from nbhelpers.config import PairClassificationConfig
+
+    env = {"NBHELPERS_PROFILE": "smoke", "NBHELPERS_DOWNSTREAM_CORPUS_NAME": "kornli"}
+    config = resolve_config(PairClassificationConfig(), env=env, show=False)
+    assert config.downstream_corpus_name == "kornli" and Path(config.train_file).name == "kornli_train.tsv"
+
+
 def test_chapter_fields_survive(capsys: pytest.CaptureFixture[str]) -> None:
     config = resolve_config(QAConfig(), env={"NBHELPERS_DOC_STRIDE": "32"})
     assert (config.max_query_length, config.doc_stride) == (32, 32)

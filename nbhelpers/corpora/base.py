@@ -10,7 +10,7 @@ import glob
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,10 +188,18 @@ def download_corpus(
     if remotes and spec.license:
         print(f"{spec.name}: {spec.license}")
 
-    def resolve(user_value: str, group: Iterable[RemoteFile]) -> list[Path]:
+    def resolve(user_value: str, group: Sequence[RemoteFile]) -> list[Path]:
         if user_value:
             return expand_user_files(user_value)
-        return [fetch_file(r, root / r.filename, transport=transport, progress=progress) for r in group]
+        if len(group) == 1:
+            return [fetch_file(group[0], root / group[0].filename, transport=transport, progress=progress)]
+        # Many files (KMOU NER has 1,427): one bar over files rather than a bar per file.
+        from tqdm.auto import tqdm
+
+        return [
+            fetch_file(r, root / r.filename, transport=transport, progress=False)
+            for r in tqdm(group, desc=spec.name, unit="file", disable=not progress)
+        ]
 
     return CorpusFiles(train=resolve(train_file, spec.train_files), val=resolve(val_file, spec.val_files))
 

@@ -9,7 +9,9 @@ Three input formats:
 * KMOU corpus files (``kmounlp/NER``, folder ``말뭉치 - 형태소_개체명``): blocks of ``## n``, ``## raw
   sentence``, ``## sentence with <text:TAG>`` and morpheme lines, separated by blank lines. The tagged
   sentence is the source of truth; the morpheme lines (lemmatised, so not character-aligned) are
-  skipped. One upstream file starts with a UTF-8 BOM.
+  skipped. One upstream file starts with a UTF-8 BOM. A block whose tagged sentence does not match
+  its raw sentence is an error naming file and block, except in the pinned upstream files, which a
+  learner cannot fix: there it is skipped and logged.
 * The book's own tutorial files: one sentence a line, ``raw sentence␞tagged sentence`` (U+241E).
 * KLUE-NER TSV: a ``## guid<TAB>tagged sentence`` comment, then one ``CHAR<TAB>BIO-TAG`` line per
   character (spaces included); the character lines are the source of truth.
@@ -52,8 +54,9 @@ VALIDATION_BUCKETS = 10
 KLUE_COMMIT = "3efd98708a40ff49251fddde35453f8fbb11f536"
 KLUE_RAW = f"https://raw.githubusercontent.com/KLUE-benchmark/KLUE/{KLUE_COMMIT}/klue_benchmark/klue-ner-v1.1"
 
-# ``<text:TAG>``; the text is matched lazily so a colon inside it (``<12:30:TIM>``) stays in the text.
-_ENTITY_RE = re.compile(r"<([^<>]+?):([A-Z]+)>")
+# ``<text:TAG>``; the text is matched lazily so a colon inside it (``<12:30:TIM>``) stays in the text,
+# and it may hold one level of angle brackets (``<<꽃>:POH>`` for the title ``<꽃>``).
+_ENTITY_RE = re.compile(r"<((?:[^<>]|<[^<>]*>)+?):([A-Z]+)>")
 
 
 @dataclass(frozen=True)
@@ -142,15 +145,25 @@ def _lines(path: Path) -> list[str]:
         return [line.rstrip("\r") for line in handle.read().split("\n")]
 
 
-def _read_kmou_blocks(path: Path, lines: list[str]) -> list[NERExample]:
+def _read_kmou_blocks(path: Path, lines: list[str], skip_bad_blocks: bool = False) -> list[NERExample]:
     examples: list[NERExample] = []
     block: list[tuple[int, str]] = []
     ordinal = 0
+    skipped: list[str] = []
 
     def flush() -> None:
-        nonlocal ordinal
         if not block:
             return
+        try:
+            read_block()
+        except CorpusFormatError as error:
+            if not skip_bad_blocks:
+                raise
+            skipped.append(error.location)
+        block.clear()
+
+    def read_block() -> None:
+        nonlocal ordinal
         ordinal += 1
         first_line = block[0][0]
         comments = [line[2:].removeprefix(" ") for _, line in block if line.startswith("##")]
@@ -166,7 +179,6 @@ def _read_kmou_blocks(path: Path, lines: list[str]) -> list[NERExample]:
         name = comments[0] if len(comments) > 2 else str(ordinal)
         text, spans = _check_pair(raw, tagged, path, location)
         examples.append(NERExample(f"{path.name}:block {name}", text, tuple(spans)))
-        block.clear()
 
     for number, line in enumerate(lines, start=1):
         if line.strip():
@@ -174,6 +186,11 @@ def _read_kmou_blocks(path: Path, lines: list[str]) -> list[NERExample]:
         else:
             flush()
     flush()
+    if skipped:
+        logger.warning(
+            "%s: skipped %d block(s) of the pinned upstream file that do not parse (%s); the rest is used.",
+            path, len(skipped), ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else ""),
+        )
     return examples
 
 
@@ -193,14 +210,24 @@ def _read_book_lines(path: Path, lines: list[str]) -> list[NERExample]:
     return examples
 
 
+def is_pinned_upstream_file(path: Path) -> bool:
+    """Whether ``path`` is one of the pinned KMOU files (same name and size as its manifest row)."""
+    size = _PINNED_SIZES.get(path.name)
+    return size is not None and path.stat().st_size == size
+
+
 def read_kmou_ner(paths: Paths) -> list[NERExample]:
-    """Sentences of KMOU corpus files or of the book's ``raw␞tagged`` files (detected per file)."""
+    """Sentences of KMOU corpus files or of the book's ``raw␞tagged`` files (detected per file).
+
+    A block that does not parse raises ``CorpusFormatError`` naming the file and block, except in the
+    pinned upstream files: a learner cannot fix those, so such a block is skipped and logged instead.
+    """
     examples: list[NERExample] = []
     for path in as_paths(paths):
         lines = _lines(path)
         first = next((line for line in lines if line.strip()), "")
         if first.startswith("##"):
-            examples.extend(_read_kmou_blocks(path, lines))
+            examples.extend(_read_kmou_blocks(path, lines, skip_bad_blocks=is_pinned_upstream_file(path)))
         elif BOOK_SEPARATOR in first:
             examples.extend(_read_book_lines(path, lines))
         elif first:
@@ -328,6 +355,7 @@ def kmou_remote_files(manifest: Path = KMOU_MANIFEST) -> tuple[tuple[RemoteFile,
 
 
 _KMOU_TRAIN, _KMOU_VAL = kmou_remote_files()
+_PINNED_SIZES = {Path(r.filename).name: r.size for r in _KMOU_TRAIN + _KMOU_VAL if r.size is not None}
 
 KMOU_NER = register(
     CorpusSpec(

@@ -1,0 +1,324 @@
+"""NER features: character spans to word-piece labels and back, a Dataset, a collator, and ``predict``.
+
+Entities live on characters (``EntitySpan``); BERT classifies word pieces. The fast tokenizer's offset
+mapping says which characters each word piece covers, which is all that is needed both ways:
+
+* encoding: a piece that overlaps an entity gets ``B-TYPE`` if it holds the entity's first character
+  and ``I-TYPE`` otherwise; other pieces get ``O``; ``[CLS]``, ``[SEP]`` (and later padding) get
+  ``-100``, the index PyTorch's cross-entropy ignores, so they never reach the loss or the metrics;
+* decoding: consecutive ``B-X I-X ...`` pieces become one span from the first piece's first character
+  to the last piece's last character, over the original text (spaces inside an entity included).
+
+A sentence longer than ``max_seq_length`` is cut into several windows (``return_overflowing_tokens``)
+instead of being truncated, so no entity is silently lost from training or from evaluation; the
+windows of a sentence are joined again before decoding.
+
+The round trip spans -> labels -> spans is exact unless an entity boundary falls inside a word piece
+(``<7년:DUR>동안`` tokenized as ``7``, ``##년동안``); ``round_trip`` counts those sentences.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader, Dataset
+from transformers import (
+    AutoModelForTokenClassification,
+    DataCollatorForTokenClassification,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+
+from nbhelpers.corpora.ner import EntitySpan, NERExample, to_tagged
+
+IGNORE_INDEX = -100
+"""Label of special and padding positions: ``torch.nn.CrossEntropyLoss`` skips it."""
+ENCODE_BATCH = 2048
+Offsets = tuple[int, int] | None
+"""Characters ``[start, end)`` of one word piece; ``None`` for special tokens."""
+
+
+def bio_labels(entity_types: Sequence[str]) -> list[str]:
+    """``O`` then ``B-X``, ``I-X`` for every type: the label list saved with the model."""
+    return ["O"] + [f"{prefix}-{kind}" for kind in entity_types for prefix in ("B", "I")]
+
+
+def label_maps(labels: Sequence[str]) -> tuple[dict[int, str], dict[str, int]]:
+    """``id2label`` and ``label2id`` for ``from_pretrained`` (they end up in the checkpoint's config)."""
+    return dict(enumerate(labels)), {label: index for index, label in enumerate(labels)}
+
+
+def token_tags(offsets: Sequence[Offsets], entities: Sequence[EntitySpan]) -> list[str | None]:
+    """BIO tag per word piece (``None`` for special tokens) from entity spans over characters."""
+    tags: list[str | None] = []
+    for piece in offsets:
+        if piece is None:
+            tags.append(None)
+            continue
+        start, end = piece
+        tag = "O"
+        for span in entities:
+            if start < span.end and end > span.start:
+                tag = f"{'B' if start <= span.start else 'I'}-{span.label}"
+                break
+        tags.append(tag)
+    return tags
+
+
+def spans_from_token_tags(tags: Sequence[str | None], offsets: Sequence[Offsets], text: str) -> list[EntitySpan]:
+    """Entity spans over ``text`` from one BIO tag per word piece; an orphan ``I-X`` starts an entity."""
+    spans: list[EntitySpan] = []
+    start = end = -1
+    kind = ""
+
+    def close() -> None:
+        nonlocal start
+        if start >= 0:
+            spans.append(EntitySpan(start, end, kind, text[start:end]))
+        start = -1
+
+    for tag, piece in zip(tags, offsets):
+        if piece is None or tag is None:
+            continue
+        prefix, _, label = tag.partition("-")
+        if prefix == "I" and start >= 0 and label == kind:
+            end = piece[1]
+            continue
+        close()
+        if prefix in ("B", "I"):
+            start, end, kind = piece[0], piece[1], label
+    close()
+    return spans
+
+
+class NERDataset(Dataset):
+    """Word-piece windows of every sentence with their labels; the collator pads each batch.
+
+    Attributes:
+        examples: The sentences, in order.
+        encodings: ``input_ids``, ``attention_mask``, ``token_type_ids`` and ``labels`` per window.
+        offsets: Characters of each word piece per window (``None`` for special tokens).
+        example_index: Which sentence each window belongs to.
+    """
+
+    def __init__(
+        self,
+        examples: Sequence[NERExample],
+        encodings: dict[str, list[list[int]]],
+        offsets: list[list[Offsets]],
+        example_index: list[int],
+    ) -> None:
+        self.examples = list(examples)
+        self.encodings = encodings
+        self.offsets = offsets
+        self.example_index = example_index
+
+    def __len__(self) -> int:
+        return len(self.example_index)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        item: dict[str, Any] = {key: values[index] for key, values in self.encodings.items()}
+        item["feature_index"] = index
+        return item
+
+
+def encode_ner(
+    examples: Sequence[NERExample],
+    tokenizer: PreTrainedTokenizerBase,
+    label2id: Mapping[str, int],
+    max_seq_length: int,
+) -> NERDataset:
+    """Tokenize sentences in large batches into windows of at most ``max_seq_length`` pieces, with labels."""
+    if not tokenizer.is_fast:
+        raise TypeError("NER needs a fast tokenizer (offset mappings); load it with AutoTokenizer.from_pretrained.")
+    encodings: dict[str, list[list[int]]] = {"input_ids": [], "attention_mask": [], "token_type_ids": [], "labels": []}
+    all_offsets: list[list[Offsets]] = []
+    owners: list[int] = []
+    for first in range(0, len(examples), ENCODE_BATCH):
+        chunk = examples[first : first + ENCODE_BATCH]
+        encoded = tokenizer(
+            [example.text for example in chunk],
+            truncation=True,
+            max_length=max_seq_length,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+            return_special_tokens_mask=True,
+            return_token_type_ids=True,
+        )
+        for window, owner in enumerate(encoded["overflow_to_sample_mapping"]):
+            example = chunk[owner]
+            offsets: list[Offsets] = [
+                None if special else (start, end)
+                for (start, end), special in zip(encoded["offset_mapping"][window], encoded["special_tokens_mask"][window])
+            ]
+            tags = token_tags(offsets, example.entities)
+            try:
+                labels = [IGNORE_INDEX if tag is None else label2id[tag] for tag in tags]
+            except KeyError as error:
+                raise KeyError(
+                    f"{example.guid}: label {error.args[0]} is not in the label list {list(label2id)}. "
+                    "How to fix: build the label list from the training and validation examples together."
+                ) from None
+            for key in ("input_ids", "attention_mask", "token_type_ids"):
+                encodings[key].append(encoded[key][window])
+            encodings["labels"].append(labels)
+            all_offsets.append(offsets)
+            owners.append(first + owner)
+    return NERDataset(examples, encodings, all_offsets, owners)
+
+
+class NERCollator:
+    """``DataCollatorForTokenClassification`` (pads ``labels`` with -100) that keeps ``feature_index``.
+
+    The index lets validation put each window's predictions back on its sentence's characters.
+    """
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, **padding: Any) -> None:
+        self.inner = DataCollatorForTokenClassification(tokenizer, label_pad_token_id=IGNORE_INDEX, **padding)
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        indices = [feature["feature_index"] for feature in features]
+        batch = self.inner([{k: v for k, v in feature.items() if k != "feature_index"} for feature in features])
+        batch["feature_index"] = torch.tensor(indices, dtype=torch.long)
+        return batch
+
+
+def decode_predictions(
+    dataset: NERDataset, predictions: Mapping[int, Sequence[int]], id2label: Mapping[int, str]
+) -> list[list[EntitySpan]]:
+    """Entity spans per sentence from predicted label ids per window (``predictions[feature_index]``)."""
+    tags_per_example: list[list[str | None]] = [[] for _ in dataset.examples]
+    offsets_per_example: list[list[Offsets]] = [[] for _ in dataset.examples]
+    for feature, owner in enumerate(dataset.example_index):
+        offsets = dataset.offsets[feature]
+        ids = predictions.get(feature)
+        if ids is None:
+            continue
+        tags_per_example[owner].extend(
+            None if piece is None else id2label[int(label)] for piece, label in zip(offsets, ids)
+        )
+        offsets_per_example[owner].extend(offsets[: len(ids)])
+    return [
+        spans_from_token_tags(tags, offsets, example.text)
+        for tags, offsets, example in zip(tags_per_example, offsets_per_example, dataset.examples)
+    ]
+
+
+@dataclass
+class RoundTrip:
+    """How many sentences survive gold spans -> word-piece labels -> spans unchanged.
+
+    Attributes:
+        total: Sentences checked.
+        exact: Sentences whose decoded spans equal the gold spans.
+        failures: ``(example, decoded spans)`` of the others: an entity boundary inside a word piece.
+    """
+
+    total: int = 0
+    exact: int = 0
+    failures: list[tuple[NERExample, list[EntitySpan]]] = field(default_factory=list)
+
+
+def round_trip(dataset: NERDataset, id2label: Mapping[int, str]) -> RoundTrip:
+    """Decode the dataset's own labels and compare with the gold spans, sentence by sentence."""
+    gold_ids = {i: [label if label != IGNORE_INDEX else 0 for label in labels]
+                for i, labels in enumerate(dataset.encodings["labels"])}
+    decoded = decode_predictions(dataset, gold_ids, id2label)
+    report = RoundTrip(total=len(dataset.examples))
+    for example, spans in zip(dataset.examples, decoded):
+        if [(s.start, s.end, s.label) for s in spans] == [(s.start, s.end, s.label) for s in example.entities]:
+            report.exact += 1
+        else:
+            report.failures.append((example, spans))
+    return report
+
+
+def alignment_rows(
+    dataset: NERDataset, feature: int, tokenizer: PreTrainedTokenizerBase, id2label: Mapping[int, str]
+) -> list[tuple[str, str, str]]:
+    """``(word piece, characters it covers, label)`` for one window: what the model is asked to predict."""
+    example = dataset.examples[dataset.example_index[feature]]
+    rows: list[tuple[str, str, str]] = []
+    tokens = tokenizer.convert_ids_to_tokens(dataset.encodings["input_ids"][feature])
+    for token, piece, label in zip(tokens, dataset.offsets[feature], dataset.encodings["labels"][feature]):
+        chars = "" if piece is None else example.text[piece[0] : piece[1]]
+        rows.append((token, chars, str(label) if label == IGNORE_INDEX else id2label[label]))
+    return rows
+
+
+ENTITY_COLOURS = {
+    "PER": "#fde2e4", "PS": "#fde2e4", "ORG": "#d7e3fc", "OG": "#d7e3fc", "LOC": "#d8f3dc", "LC": "#d8f3dc",
+    "DAT": "#fff1c1", "DT": "#fff1c1", "TIM": "#ffe5d0", "TI": "#ffe5d0", "DUR": "#e9d8fd", "MNY": "#caf0f8",
+    "PNT": "#f1e3d3", "NOH": "#e2ece9", "QT": "#e2ece9", "POH": "#f8edeb",
+}
+
+
+def render_entities_html(text: str, spans: Sequence[EntitySpan]) -> str:
+    """The sentence with each entity highlighted and its type shown after it."""
+    parts: list[str] = []
+    cursor = 0
+    for span in sorted(spans, key=lambda s: s.start):
+        parts.append(html.escape(text[cursor : span.start]))
+        colour = ENTITY_COLOURS.get(span.label, "#eeeeee")
+        parts.append(
+            f"<span style='background:{colour};padding:1px 4px;border-radius:4px;color:#000'>"
+            f"{html.escape(text[span.start : span.end])}"
+            f" <b style='font-size:75%'>{html.escape(span.label)}</b></span>"
+        )
+        cursor = span.end
+    parts.append(html.escape(text[cursor:]))
+    return "<div style='line-height:2'>" + "".join(parts) + "</div>"
+
+
+class EntityRecognizer:
+    """A trained token classifier that turns raw sentences into entity spans over their characters."""
+
+    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, max_seq_length: int = 128) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.max_seq_length = max_seq_length
+        self.id2label = {int(k): v for k, v in model.config.id2label.items()}
+        self.label2id = {v: k for k, v in self.id2label.items()}
+
+    @classmethod
+    def load(cls, path: str | Path, max_seq_length: int = 128) -> EntityRecognizer:
+        """From the best ``.ckpt`` of a run or from an exported directory (the label list comes with it)."""
+        from nbhelpers.inference import load_trained_model
+
+        model, tokenizer = load_trained_model(path, AutoModelForTokenClassification)
+        return cls(model, tokenizer, max_seq_length)
+
+    @torch.no_grad()
+    def predict_examples(self, examples: Sequence[NERExample], batch_size: int = 64) -> list[list[EntitySpan]]:
+        """Predicted spans for each sentence (gold entities, if any, are ignored)."""
+        dataset = encode_ner([NERExample(e.guid, e.text, ()) for e in examples], self.tokenizer, {"O": 0},
+                             self.max_seq_length)
+        loader = DataLoader(dataset, batch_size=batch_size, collate_fn=NERCollator(self.tokenizer))
+        device = next(self.model.parameters()).device
+        predictions: dict[int, list[int]] = {}
+        for batch in loader:
+            indices = batch.pop("feature_index").tolist()
+            batch.pop("labels")
+            logits = self.model(**{k: v.to(device) for k, v in batch.items()}).logits
+            for index, row in zip(indices, logits.argmax(dim=-1).cpu().tolist()):
+                predictions[index] = row[: len(dataset.offsets[index])]
+        return decode_predictions(dataset, predictions, self.id2label)
+
+    def predict(self, texts: Sequence[str], batch_size: int = 64) -> list[list[EntitySpan]]:
+        """Entity spans over the characters of each text."""
+        examples = [NERExample(f"input {i}", text, ()) for i, text in enumerate(texts)]
+        return self.predict_examples(examples, batch_size)
+
+    def tagged(self, text: str) -> str:
+        """The text in the corpus's ``<text:TAG>`` notation."""
+        return to_tagged(text, self.predict([text])[0])
+
+    def html(self, text: str) -> str:
+        """The text with its predicted entities coloured, for notebooks and the widget."""
+        spans = self.predict([text])[0]
+        return render_entities_html(text, spans) + f"<pre>{html.escape(to_tagged(text, spans))}</pre>"
