@@ -183,6 +183,7 @@ def extract_zip(path: str | Path, dest: str | Path) -> list[Path]:
     names that would land outside ``dest`` are refused.
     """
     import zipfile
+    import zlib
 
     path, dest = Path(path), Path(dest)
     try:
@@ -201,7 +202,7 @@ def extract_zip(path: str | Path, dest: str | Path) -> list[Path]:
                 if not (target.is_file() and target.stat().st_size == info.file_size):
                     archive.extract(info, dest)
                 extracted.append(target)
-    except (zipfile.BadZipFile, EOFError) as error:
+    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
         path.unlink(missing_ok=True)
         raise DownloadError(
             f"{path} is not a valid zip archive ({error}); it was deleted so that the next attempt "

@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -123,15 +124,16 @@ def build_nsp_examples(
             chunk.append(document[i])
             length += len(document[i])
             if i == len(document) - 1 or length >= target:
+                if len(chunk) == 1 and i == len(document) - 1:
+                    # A lone last sentence has no next one. The original recipe forces a random B here,
+                    # which tilts the labels towards "random"; it is left to serve only as a random B.
+                    break
                 a_end = 1 if len(chunk) < 2 else rng.randint(1, len(chunk) - 1)
                 tokens_a = [token for sentence in chunk[:a_end] for token in sentence]
                 random_next = rng.random() < nsp_probability
                 if not random_next and len(chunk) == 1:
-                    if i + 1 < len(document):
-                        i += 1  # B is the real next sentence, even if the pair must then be truncated
-                        chunk.append(document[i])
-                    else:
-                        random_next = True  # the document's last sentence has no next one
+                    i += 1  # B is the real next sentence, even if the pair must then be truncated
+                    chunk.append(document[i])
                 if random_next:
                     b_document, tokens_b = _random_segment(documents, index, target - len(tokens_a), rng)
                     i -= len(chunk) - a_end  # the sentences B did not use start the next example
@@ -181,7 +183,9 @@ class PretrainingDataset(Dataset):
         }
 
 
-def mlm_collator(config: BaseConfig, tokenizer: PreTrainedTokenizerBase, mlm_probability: float) -> DataCollatorForLanguageModeling:
+def mlm_collator(
+    config: BaseConfig, tokenizer: PreTrainedTokenizerBase, mlm_probability: float
+) -> DataCollatorForLanguageModeling:
     """Pads each batch and masks it anew: 80 % ``[MASK]``, 10 % random token, 10 % unchanged."""
     if config.accelerator == "tpu":
         multiple = config.max_seq_length  # one shape for XLA: every batch padded to max_seq_length
@@ -269,7 +273,9 @@ def split_documents(
     return train, val
 
 
-def masking_table(tokenizer: PreTrainedTokenizerBase, original: Sequence[int], masked: Sequence[int], labels: Sequence[int]) -> str:
+def masking_table(
+    tokenizer: PreTrainedTokenizerBase, original: Sequence[int], masked: Sequence[int], labels: Sequence[int]
+) -> str:
     """Before/after masking, one changed position per line: what the model sees and what it must predict."""
     lines = []
     for position, (before, after, label) in enumerate(zip(original, masked, labels)):
@@ -281,3 +287,44 @@ def masking_table(tokenizer: PreTrainedTokenizerBase, original: Sequence[int], m
             f"{tokenizer.convert_ids_to_tokens(after):<10} ({kind})"
         )
     return "\n".join(lines)
+
+
+def wordpiece_for_run(
+    texts: Sequence[str], vocab_size: int, save_dir: str | Path, resuming: bool
+) -> PreTrainedTokenizerBase:
+    """The run's WordPiece tokenizer, reloaded from ``save_dir`` with ``from_pretrained``.
+
+    A resumed run must keep the vocabulary its checkpoint was trained with, so an existing tokenizer
+    is reused when ``resuming``; otherwise it is trained anew on ``texts``.
+    """
+    from transformers import AutoTokenizer
+
+    from nbhelpers.modeling import train_wordpiece
+
+    save_dir = Path(save_dir)
+    if resuming and (save_dir / "tokenizer_config.json").is_file():
+        print(f"이어서 학습하므로 {save_dir} 의 토크나이저를 그대로 씁니다.")
+    else:
+        train_wordpiece(texts, vocab_size=vocab_size, save_dir=save_dir)
+    return AutoTokenizer.from_pretrained(save_dir)
+
+
+@torch.no_grad()
+def pseudo_log_likelihood(model: Any, tokenizer: PreTrainedTokenizerBase, sentence: str) -> float:
+    """Mean log-probability of each token when it alone is masked (a masked LM's 'how familiar is this').
+
+    Sentences seen in training tend to score higher than new ones of the same kind; that gap is what
+    membership-inference attacks on language models exploit.
+    """
+    ids = tokenizer(sentence, return_tensors="pt")["input_ids"][0]
+    positions = range(1, len(ids) - 1)
+    batch = ids.repeat(len(positions), 1)
+    for row, position in enumerate(positions):
+        batch[row, position] = tokenizer.mask_token_id
+    device = next(model.parameters()).device
+    output = model(input_ids=batch.to(device))
+    # BertForMaskedLM returns ``logits``, BertForPreTraining ``prediction_logits``.
+    logits = output.logits if hasattr(output, "logits") else output.prediction_logits
+    log_probs = logits.float().log_softmax(dim=-1).cpu()
+    scores = [log_probs[row, position, ids[position]] for row, position in enumerate(positions)]
+    return float(torch.stack(scores).mean())

@@ -18,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SEED = 20240601
-VAL_DOCUMENTS = 8
+VAL_DOCUMENTS = 12
 
 WRITTEN = [
     [
@@ -187,7 +187,7 @@ def build_documents(seed: int = SEED) -> list[list[str]]:
     """All sample documents in a fixed, shuffled order."""
     rng = random.Random(seed)
     documents = [list(document) for document in WRITTEN]
-    for _ in range(2):  # two differently phrased versions of each entity: more text, same facts
+    for _ in range(4):  # differently phrased versions of each entity: more text, same facts
         documents += _compose(rng, CITIES, CITY_TEMPLATES)
         documents += _compose(rng, ANIMALS, ANIMAL_TEMPLATES)
         documents += _compose(rng, FOODS, FOOD_TEMPLATES)

@@ -45,7 +45,7 @@ class PretrainingTask(TaskBase):
 
     def __init__(self, model: BertForPreTraining, learning_rate: float, **hparams: Any) -> None:
         super().__init__(model, learning_rate, **hparams)
-        self._sums = torch.zeros(6, dtype=torch.float64)
+        self._sums = torch.zeros(6)
 
     def _losses(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, Any]:
         output = self.model(
@@ -69,7 +69,7 @@ class PretrainingTask(TaskBase):
         return loss
 
     def on_validation_epoch_start(self) -> None:
-        self._sums = torch.zeros(6, dtype=torch.float64, device=self.device)
+        self._sums = torch.zeros(6, device=self.device)  # float32: XLA has no fast float64
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         mlm_loss, nsp_loss, (mlm_logits, nsp_logits) = self._losses(batch)
@@ -81,12 +81,12 @@ class PretrainingTask(TaskBase):
         nsp_correct = (nsp_logits.argmax(dim=-1) == nsp_labels).sum()
         self._sums += torch.stack(
             [
-                mlm_loss.double() * masked_count,
-                masked_count.double(),
-                mlm_correct.double(),
-                nsp_loss.double() * len(nsp_labels),
-                torch.tensor(float(len(nsp_labels)), dtype=torch.float64, device=self.device),
-                nsp_correct.double(),
+                mlm_loss.detach() * masked_count,
+                masked_count.float(),
+                mlm_correct.float(),
+                nsp_loss.detach() * len(nsp_labels),
+                torch.tensor(float(len(nsp_labels)), device=self.device),
+                nsp_correct.float(),
             ]
         )
 
