@@ -114,6 +114,8 @@ def finish_training(
     """Validate the best checkpoint, write ``metrics.json`` into ``downstream_model_dir`` and return it.
 
     ``aliases`` copies logged metrics under the names a field reports (``{"val_em": "exact_match"}``).
+    ``extra`` is merged after the best checkpoint is validated, so a dict the task fills during
+    validation (full-precision scores, say) holds the best checkpoint's values.
     """
     checkpoint = trainer.checkpoint_callback
     best = checkpoint.best_model_path if isinstance(checkpoint, ModelCheckpoint) else ""

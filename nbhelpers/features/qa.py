@@ -3,11 +3,13 @@
 A KorQuAD context is often longer than ``max_seq_length`` tokens, so each question becomes several
 inputs ("windows"): ``[CLS] question [SEP] context piece [SEP]``, the question truncated to
 ``max_query_length`` tokens and each context piece starting ``doc_stride`` tokens after the previous
-one, as in the book. The fast tokenizer's own ``stride`` argument means something else, the number
-of tokens two neighbouring pieces *share*; for a question of ``q`` tokens the context room is
-``max_seq_length - q - 3`` tokens, so the overlap is that room minus ``doc_stride``, which depends on
-the question's length. Questions are therefore tokenised in groups of equal (truncated) length, one
-tokenizer call per group, and :func:`window_starts` makes the relation testable.
+one, as in the book. The fast tokenizer's own ``stride`` argument means something else: the number
+of tokens two neighbouring pieces *share*. For a question of ``q`` tokens the context room is
+``max_seq_length - q - 3`` tokens, so the equivalent overlap is that room minus ``doc_stride``
+(:func:`tokenizer_overlap`), and it depends on the question's length. Rather than one tokenizer call
+per question length, every distinct context is tokenised once (KorQuAD asks about six questions per
+paragraph) and the windows are cut at :func:`window_starts`; a test checks that they equal the
+tokenizer's own overflow windows with the converted ``stride``.
 
 Every context token keeps its character span in the original context. Labels are the first and last
 token of the gold answer in a window that contains it whole, and ``[CLS]`` (index 0) in a window that
@@ -30,12 +32,14 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from transformers import PreTrainedTokenizerBase
+from transformers import AutoModelForQuestionAnswering, PreTrainedModel, PreTrainedTokenizerBase
 
+from nbhelpers.config import BaseConfig, QAConfig
 from nbhelpers.corpora.korquad import QAExample
 
 logger = logging.getLogger(__name__)
@@ -161,26 +165,49 @@ def window_starts(context_tokens: int, room: int, doc_stride: int) -> list[int]:
     return starts
 
 
-def _truncate_questions(
-    tokenizer: PreTrainedTokenizerBase, questions: Sequence[str], max_query_length: int
-) -> tuple[list[str], list[int]]:
-    """Question texts cut after ``max_query_length`` tokens (at a token boundary), and their token counts."""
-    texts = list(questions)
-    encoded = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
-    counts = [len(ids) for ids in encoded["input_ids"]]
-    pending = [i for i, count in enumerate(counts) if count > max_query_length]
-    limit = max_query_length
-    while pending:
-        for i, offsets in zip(pending, tokenizer([texts[i] for i in pending], add_special_tokens=False,
-                                                 return_offsets_mapping=True)["offset_mapping"]):
-            texts[i] = texts[i][: offsets[limit - 1][1]]
-        recount = tokenizer([texts[i] for i in pending], add_special_tokens=False)["input_ids"]
-        for i, ids in zip(pending, recount):
-            counts[i] = len(ids)
-        # A cut inside a word can, rarely, re-tokenise into more pieces; cut those once more, shorter.
-        pending = [i for i in pending if counts[i] > max_query_length]
-        limit -= 1
-    return texts, counts
+@dataclass(frozen=True)
+class PairLayout:
+    """Where a tokenizer puts its special tokens around a (question, context) pair.
+
+    Attributes:
+        prefix: Ids before the question (``[CLS]`` for BERT).
+        middle: Ids between question and context (``[SEP]``).
+        suffix: Ids after the context (``[SEP]``).
+        prefix_type: ``token_type_ids`` value of the prefix and the question.
+        middle_type: ``token_type_ids`` value of the middle tokens.
+        context_type: ``token_type_ids`` value of the context and the suffix.
+    """
+
+    prefix: tuple[int, ...]
+    middle: tuple[int, ...]
+    suffix: tuple[int, ...]
+    prefix_type: int
+    middle_type: int
+    context_type: int
+
+    @property
+    def special_tokens(self) -> int:
+        return len(self.prefix) + len(self.middle) + len(self.suffix)
+
+
+def pair_layout(tokenizer: PreTrainedTokenizerBase) -> PairLayout:
+    """Read the special-token layout off the tokenizer by encoding a probe pair (works for BERT, ELECTRA, RoBERTa)."""
+    probe = tokenizer("a", "b", return_token_type_ids=True)
+    sequence_ids = probe.sequence_ids(0)
+    ids, types = probe["input_ids"], probe["token_type_ids"]
+    first_question = sequence_ids.index(0)
+    last_question = len(sequence_ids) - 1 - sequence_ids[::-1].index(0)
+    first_context = sequence_ids.index(1)
+    last_context = len(sequence_ids) - 1 - sequence_ids[::-1].index(1)
+    middle_types = types[last_question + 1:first_context] or [types[first_context]]
+    return PairLayout(
+        prefix=tuple(ids[:first_question]),
+        middle=tuple(ids[last_question + 1:first_context]),
+        suffix=tuple(ids[last_context + 1:]),
+        prefix_type=types[first_question],
+        middle_type=middle_types[0],
+        context_type=types[first_context],
+    )
 
 
 def _answer_span(example: QAExample) -> tuple[int, int] | None:
@@ -197,6 +224,17 @@ def _answer_span(example: QAExample) -> tuple[int, int] | None:
     return (start, end) if start < end else None
 
 
+def _answer_tokens(span: tuple[int, int], offsets: np.ndarray) -> tuple[int, int] | None:
+    """First and last context token overlapping the character span, or None if no token covers it."""
+    if len(offsets) == 0:
+        return None
+    first = int(np.searchsorted(offsets[:, 1], span[0], side="right"))  # first token ending after the start
+    last = int(np.searchsorted(offsets[:, 0], span[1], side="left")) - 1  # last token starting before the end
+    if first >= len(offsets) or last < 0 or first > last:
+        return None
+    return first, last
+
+
 def build_qa_features(
     examples: Sequence[QAExample],
     tokenizer: PreTrainedTokenizerBase,
@@ -204,40 +242,34 @@ def build_qa_features(
     max_query_length: int = 32,
     doc_stride: int = 64,
 ) -> QAFeatures:
-    """Windows, offsets and start/end labels of every question (see the module doc for the rules)."""
+    """Windows, offsets and start/end labels of every question (see the module doc for the rules).
+
+    Each distinct context is tokenised once (KorQuAD asks about six questions per paragraph) and each
+    question once; windows are then cut from those tokens at :func:`window_starts`, which gives the
+    same inputs as the tokenizer's overflow with ``stride=tokenizer_overlap(...)`` at a fraction of the cost.
+    """
     if not getattr(tokenizer, "is_fast", False):
         raise TypeError("build_qa_features needs a fast tokenizer (character offsets); load it with AutoTokenizer.")
     check_window_settings(tokenizer, max_seq_length, max_query_length, doc_stride)
-    special = tokenizer.num_special_tokens_to_add(pair=True)
-    questions, question_lengths = _truncate_questions(tokenizer, [e.question for e in examples], max_query_length)
+    layout = pair_layout(tokenizer)
+    question_ids = [
+        ids[:max_query_length]
+        for ids in tokenizer([e.question for e in examples], add_special_tokens=False)["input_ids"]
+    ]
+    context_index: dict[str, int] = {}
+    for example in examples:
+        context_index.setdefault(example.context, len(context_index))
+    encoded = tokenizer(list(context_index), add_special_tokens=False, return_offsets_mapping=True)
+    context_ids = [np.asarray(ids, dtype=np.int32) for ids in encoded["input_ids"]]
+    context_offsets = [np.asarray(offsets, dtype=np.int32).reshape(-1, 2) for offsets in encoded["offset_mapping"]]
 
-    groups: dict[int, list[int]] = defaultdict(list)
-    for index, length in enumerate(question_lengths):
-        groups[length].append(index)
+    plans: list[tuple[int, list[int]]] = []
+    for example, q_ids in zip(examples, question_ids):
+        c = context_index[example.context]
+        room = max_seq_length - len(q_ids) - layout.special_tokens
+        plans.append((c, window_starts(len(context_ids[c]), room, doc_stride)))
+    total = sum(len(starts) for _, starts in plans)
 
-    per_example: list[list[tuple[list[int], list[int], list[tuple[int, int] | None]]]] = [[] for _ in examples]
-    for length, indices in groups.items():
-        encoded = tokenizer(
-            [questions[i] for i in indices],
-            [examples[i].context for i in indices],
-            truncation="only_second",
-            max_length=max_seq_length,
-            stride=tokenizer_overlap(max_seq_length, length, special, doc_stride),
-            return_overflowing_tokens=True,
-            return_offsets_mapping=True,
-            return_token_type_ids=True,
-        )
-        for window, sample in enumerate(encoded["overflow_to_sample_mapping"]):
-            sequence_ids = encoded.sequence_ids(window)
-            offsets = [
-                span if sequence_id == 1 else None
-                for span, sequence_id in zip(encoded["offset_mapping"][window], sequence_ids)
-            ]
-            per_example[indices[sample]].append(
-                (encoded["input_ids"][window], encoded["token_type_ids"][window], offsets)
-            )
-
-    total = sum(len(windows) for windows in per_example)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     input_ids = np.full((total, max_seq_length), pad_id, dtype=np.int32)
     token_type_ids = np.zeros((total, max_seq_length), dtype=np.int8)
@@ -249,40 +281,45 @@ def build_qa_features(
     stats = QAFeatureStats(questions=len(examples), windows=total)
 
     row = 0
-    for index, (example, windows) in enumerate(zip(examples, per_example)):
+    for index, (example, q_ids, (c, starts)) in enumerate(zip(examples, question_ids, plans)):
+        head = [*layout.prefix, *q_ids, *layout.middle]
+        head_types = [layout.prefix_type] * (len(layout.prefix) + len(q_ids)) + [layout.middle_type] * len(layout.middle)
+        p = len(head)
+        room = max_seq_length - p - len(layout.suffix)
+        ids, offsets = context_ids[c], context_offsets[c]
         span = _answer_span(example)
-        stats.answerable += bool(example.answers)
-        outcome = "absent"
-        for ids, types, offsets in windows:
-            n = len(ids)
-            input_ids[row, :n] = ids
-            token_type_ids[row, :n] = types
+        answer_tokens = _answer_tokens(span, offsets) if span is not None else None
+        labelled = False
+        for start in starts:
+            piece = ids[start:start + room]
+            n = p + len(piece) + len(layout.suffix)
+            input_ids[row, :p] = head
+            input_ids[row, p:p + len(piece)] = piece
+            input_ids[row, p + len(piece):n] = layout.suffix
+            token_type_ids[row, :p] = head_types
+            token_type_ids[row, p:n] = layout.context_type
+            offsets_array[row, p:p + len(piece)] = offsets[start:start + room]
             lengths[row] = n
             example_index[row] = index
-            context_positions = [p for p, o in enumerate(offsets) if o is not None]
-            for p in context_positions:
-                offsets_array[row, p] = offsets[p]
-            if span is not None and context_positions:
-                first, last = context_positions[0], context_positions[-1]
-                if offsets[first][0] <= span[0] and offsets[last][1] >= span[1]:
-                    start = next(p for p in context_positions if offsets[p][1] > span[0])
-                    end = next(p for p in reversed(context_positions) if offsets[p][0] < span[1])
-                    if start <= end:
-                        start_positions[row], end_positions[row] = start, end
-                        if outcome == "absent":
-                            covered = example.context[offsets[start][0]:offsets[end][1]]
-                            gold = example.context[span[0]:span[1]]
-                            outcome = "exact" if covered == gold else "fused"
-                            if outcome == "fused" and len(stats.fused_examples) < 10:
-                                stats.fused_examples.append((example.qid, gold, covered))
+            if answer_tokens is not None and start <= answer_tokens[0] and answer_tokens[1] < start + len(piece):
+                start_positions[row] = p + answer_tokens[0] - start
+                end_positions[row] = p + answer_tokens[1] - start
+                labelled = True
             row += 1
-        if example.answers:
-            if outcome == "exact":
-                stats.exact += 1
-            elif outcome == "fused":
-                stats.fused += 1
-            else:
-                stats.not_in_any_window += 1
+        stats.answerable += bool(example.answers)
+        if not example.answers:
+            continue
+        if not labelled or span is None or answer_tokens is None:
+            stats.not_in_any_window += 1
+            continue
+        covered = example.context[offsets[answer_tokens[0], 0]:offsets[answer_tokens[1], 1]]
+        gold = example.context[span[0]:span[1]]
+        if covered == gold:
+            stats.exact += 1
+        else:
+            stats.fused += 1
+            if len(stats.fused_examples) < 10:
+                stats.fused_examples.append((example.qid, gold, covered))
     if stats.not_in_any_window:
         logger.warning("%d answer(s) fit in no single window; those questions are labelled [CLS] only.",
                        stats.not_in_any_window)
@@ -304,10 +341,16 @@ def label_text(features: QAFeatures, index: int, context: str) -> str:
 
 
 class QADataset(torch.utils.data.Dataset):
-    """Windows as tensors; ``feature_index`` travels with each one so logits can be matched back to questions."""
+    """Windows as tensors; ``feature_index`` travels with each one so logits can be matched back to questions.
 
-    def __init__(self, features: QAFeatures) -> None:
+    Attributes:
+        features: The windows.
+        examples: The questions they came from (needed to decode and score at validation).
+    """
+
+    def __init__(self, features: QAFeatures, examples: Sequence[QAExample] | None = None) -> None:
         self.features = features
+        self.examples = examples
 
     def __len__(self) -> int:
         return len(self.features)
@@ -325,10 +368,34 @@ class QADataset(torch.utils.data.Dataset):
 
 
 class QACollator:
-    """Stacks windows and cuts the batch to its longest real window (padding per batch, not to max_seq_length)."""
+    """Stacks windows and cuts the batch to its longest real window (padding per batch, not to max_seq_length).
+
+    Attributes:
+        fixed_length: Pad every batch to this length instead (TPU: a new shape means an XLA recompilation).
+        multiple_of: Round the batch width up to a multiple of this (8 suits GPU tensor cores).
+    """
+
+    def __init__(self, fixed_length: int | None = None, multiple_of: int = 1) -> None:
+        self.fixed_length = fixed_length
+        self.multiple_of = multiple_of
+
+    @classmethod
+    def for_config(cls, config: BaseConfig) -> QACollator:
+        """The padding that :func:`nbhelpers.features.common.padding_options` chooses for the accelerator."""
+        from nbhelpers.features.common import padding_options
+
+        options = padding_options(config)
+        if options.get("padding") == "max_length":
+            return cls(fixed_length=options["max_length"])
+        return cls(multiple_of=options.get("pad_to_multiple_of") or 1)
 
     def __call__(self, items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-        width = max(item["length"] for item in items)
+        full = len(items[0]["input_ids"])
+        if self.fixed_length is not None:
+            width = min(self.fixed_length, full)
+        else:
+            longest = max(item["length"] for item in items)
+            width = min(full, -(-longest // self.multiple_of) * self.multiple_of)
         input_ids = torch.from_numpy(np.stack([item["input_ids"][:width] for item in items]).astype(np.int64))
         token_type_ids = torch.from_numpy(np.stack([item["token_type_ids"][:width] for item in items]).astype(np.int64))
         lengths = torch.tensor([item["length"] for item in items])
@@ -376,10 +443,15 @@ def decode_predictions(
         best_ends = np.argpartition(-ends, k - 1)[:k]
         span_length = best_ends[None, :] - best_starts[:, None] + 1
         valid = (span_length >= 1) & (span_length <= max_answer_length)
-        for i, j in zip(*np.nonzero(valid)):
-            s, e = int(best_starts[i]), int(best_ends[j])
+        kept = min(n_best_size, int(valid.sum()))
+        if kept == 0:
+            continue
+        # Only this window's n best pairs can be among the question's n best: keep those, not all k*k.
+        scores = np.where(valid, starts[best_starts][:, None] + ends[best_ends][None, :], -np.inf).ravel()
+        for flat in np.argpartition(-scores, kept - 1)[:kept]:
+            s, e = int(best_starts[flat // k]), int(best_ends[flat % k])
             candidates[int(features.example_index[feature])].append(
-                (float(starts[s] + ends[e]), int(offsets[s, 0]), int(offsets[e, 1]))
+                (float(scores[flat]), int(offsets[s, 0]), int(offsets[e, 1]))
             )
     predictions: dict[str, QAPrediction] = {}
     for index in sorted(set(int(features.example_index[int(f)]) for f in rows)):
@@ -399,44 +471,81 @@ def decode_predictions(
     return predictions
 
 
-@torch.no_grad()
-def predict_answers(
-    model: torch.nn.Module,
-    tokenizer: PreTrainedTokenizerBase,
-    examples: Sequence[QAExample],
-    max_seq_length: int = 128,
-    max_query_length: int = 32,
-    doc_stride: int = 64,
-    n_best_size: int = 20,
-    max_answer_length: int = 30,
-    batch_size: int = 32,
-) -> dict[str, QAPrediction]:
-    """Answers to questions about contexts of any length: every window goes through the model, then decoding."""
-    features = build_qa_features(examples, tokenizer, max_seq_length, max_query_length, doc_stride)
-    loader = torch.utils.data.DataLoader(QADataset(features), batch_size=batch_size, collate_fn=QACollator())
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    starts = np.full((len(features), max_seq_length), -np.inf, dtype=np.float32)
-    ends = np.full_like(starts, -np.inf)
-    for batch in loader:
-        index = batch.pop("feature_index").numpy()
-        batch.pop("start_positions")
-        batch.pop("end_positions")
-        output = model(**{key: value.to(device) for key, value in batch.items()})
-        width = output.start_logits.shape[1]
-        starts[index, :width] = output.start_logits.float().cpu().numpy()
-        ends[index, :width] = output.end_logits.float().cpu().numpy()
-    model.train(was_training)
-    return decode_predictions(examples, features, starts, ends, n_best_size, max_answer_length)
+class QuestionAnswerer:
+    """A trained QA model that answers questions about contexts of any length (all windows, then decoding).
 
+    Attributes:
+        model: A ``...ForQuestionAnswering`` model.
+        tokenizer: Its fast tokenizer.
+        settings: ``max_seq_length``, ``max_query_length``, ``doc_stride``, ``n_best_size``,
+            ``max_answer_length`` (the book's values by default).
+    """
 
-def predict_answer(
-    model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, question: str, context: str, **settings: Any
-) -> QAPrediction:
-    """The answer to one question about one context (any length); ``settings`` as in :func:`predict_answers`."""
-    example = QAExample(qid="question", title="", question=question, context=context, answers=())
-    return predict_answers(model, tokenizer, [example], **settings)["question"]
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        max_seq_length: int = 128,
+        max_query_length: int = 32,
+        doc_stride: int = 64,
+        n_best_size: int = 20,
+        max_answer_length: int = 30,
+    ) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.settings = {
+            "max_seq_length": max_seq_length,
+            "max_query_length": max_query_length,
+            "doc_stride": doc_stride,
+            "n_best_size": n_best_size,
+            "max_answer_length": max_answer_length,
+        }
+
+    @classmethod
+    def from_config(cls, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, config: QAConfig) -> QuestionAnswerer:
+        """Use the window and decoding settings of a :class:`nbhelpers.config.QAConfig`."""
+        return cls(model, tokenizer, config.max_seq_length, config.max_query_length, config.doc_stride,
+                   config.n_best_size, config.max_answer_length)
+
+    @classmethod
+    def load(cls, path: str | Path, **settings: int) -> QuestionAnswerer:
+        """From the best ``.ckpt`` of a run or from an exported directory."""
+        from nbhelpers.inference import load_trained_model
+
+        model, tokenizer = load_trained_model(path, AutoModelForQuestionAnswering)
+        return cls(model, tokenizer, **settings)
+
+    @torch.no_grad()
+    def predict_examples(self, examples: Sequence[QAExample], batch_size: int = 32) -> dict[str, QAPrediction]:
+        """The answer to every example, keyed by question id."""
+        s = self.settings
+        features = build_qa_features(examples, self.tokenizer, s["max_seq_length"], s["max_query_length"],
+                                     s["doc_stride"])
+        loader = torch.utils.data.DataLoader(QADataset(features), batch_size=batch_size, collate_fn=QACollator())
+        device = next(self.model.parameters()).device
+        starts = np.full((len(features), s["max_seq_length"]), -np.inf, dtype=np.float32)
+        ends = np.full_like(starts, -np.inf)
+        for batch in loader:
+            index = batch.pop("feature_index").numpy()
+            inputs = {key: batch[key].to(device) for key in ("input_ids", "token_type_ids", "attention_mask")}
+            output = self.model(**inputs)
+            width = output.start_logits.shape[1]
+            starts[index, :width] = output.start_logits.float().cpu().numpy()
+            ends[index, :width] = output.end_logits.float().cpu().numpy()
+        return decode_predictions(examples, features, starts, ends, s["n_best_size"], s["max_answer_length"])
+
+    def predict(self, questions: Sequence[str], contexts: Sequence[str]) -> list[QAPrediction]:
+        """Answers to ``questions[i]`` about ``contexts[i]``."""
+        examples = [
+            QAExample(qid=str(i), title="", question=q, context=c, answers=())
+            for i, (q, c) in enumerate(zip(questions, contexts, strict=True))
+        ]
+        predictions = self.predict_examples(examples)
+        return [predictions[example.qid] for example in examples]
+
+    def answer(self, question: str, context: str) -> QAPrediction:
+        """The answer to one question about one context, however long the context is."""
+        return self.predict([question], [context])[0]
 
 
 def answer_html(context: str, prediction: QAPrediction) -> str:

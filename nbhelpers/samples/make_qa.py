@@ -1,0 +1,206 @@
+"""Write the embedded KorQuAD-format sample (``python -m nbhelpers.samples.make_qa``).
+
+Every article is a short invented biography composed by this project from templates (no upstream
+rows): one paragraph per fact (birth year, home town, job, teacher, hobby, nickname, favourite food),
+each padded with neutral filler sentences so that some contexts need several windows. A randomly
+initialised tiny BERT cannot learn to match a question against several candidate facts in a few CPU
+epochs (without pretraining even BERT-base barely can), so each context holds one fact and the answer
+sits next to a cue word: enough for the smoke profile's model to score above zero on unseen people.
+
+The file also holds the cases the reader and the windowing must get right: answers at
+``answer_start == 0`` (the context opens with the person's name), answers that are the last word of
+the context (no final period), answers written together with a particle (``부산에서``), quotes and
+quotes around answers, and, in the validation file, questions with two gold answers.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+TRAIN_ARTICLES = 60
+VAL_ARTICLES = 12
+
+SURNAMES = ["김", "이", "박", "최", "정", "강", "조", "윤", "장", "임", "한", "오", "서", "신", "권", "황"]
+GIVEN = [
+    "하늘", "서준", "민지", "도윤", "지아", "현우", "수빈", "예린", "태민", "유나", "건우", "다은", "시우", "채원",
+    "주원", "소율", "준호", "나연", "재민", "하린", "동현", "가은", "승민", "보람",
+]
+CITIES = ["서울", "부산", "대구", "광주", "대전", "인천", "울산", "전주", "춘천", "제주", "수원", "청주", "목포", "강릉"]
+JOBS = ["화가", "교사", "의사", "요리사", "소설가", "건축가", "피아니스트", "기자", "사진작가", "과학자", "조각가", "변호사"]
+HOBBIES = ["등산", "낚시", "바둑", "독서", "수영", "자전거 타기", "서예", "정원 가꾸기", "요가", "캠핑"]
+FOODS = ["김치찌개", "냉면", "비빔밥", "떡볶이", "갈비탕", "칼국수", "순두부", "잡채", "불고기", "만두"]
+NICKNAMES = ["작은 거인", "바람의 아이", "새벽 별", "푸른 손", "웃는 곰", "조용한 불꽃", "길 위의 학자", "맑은 샘"]
+FILLERS = [
+    "그 무렵 마을에는 큰 장이 열렸다.",
+    "사람들은 그 시절을 오래 기억했다.",
+    "당시 신문은 이 일을 짧게 다루었다.",
+    "가족은 넉넉하지 않았지만 화목했다.",
+    "그해 겨울은 유난히 추웠다.",
+    "주변 사람들은 그를 성실한 사람으로 기억한다.",
+    "이웃들은 자주 그의 집에 모였다.",
+    "그는 편지를 많이 남겼다.",
+    "그의 작업실은 언제나 정돈되어 있었다.",
+    "여러 해 동안 같은 동네에 살았다.",
+    "그는 아침 일찍 일어나는 습관이 있었다.",
+    "동료들과 함께 작은 모임을 만들었다.",
+    "그 뒤로 몇 차례 이사를 했다.",
+    "한동안 외국에서 지내기도 했다.",
+    "그의 이야기는 지역 방송에 소개되었다.",
+    "말년에는 고향 근처에서 조용히 지냈다.",
+    "그는 새로운 사람을 만나는 것을 좋아했다.",
+    "비가 오는 날이면 창가에 앉아 생각에 잠겼다.",
+    "그 시기에 쓴 일기가 지금도 남아 있다.",
+    "그는 작은 실수도 그냥 넘기지 않았다.",
+    "젊은 시절에는 여러 도시를 여행했다.",
+    "그의 집 앞에는 오래된 느티나무가 있었다.",
+    "그는 늘 같은 찻집에서 사람들을 만났다.",
+    "후배들에게 아낌없이 조언해 주었다.",
+    "어려운 시기에도 일을 멈추지 않았다.",
+    "그는 오래된 물건을 쉽게 버리지 못했다.",
+    "명절에는 온 가족이 그의 집에 모였다.",
+    "그는 말수가 적었지만 농담을 즐겼다.",
+    "그가 살던 골목은 지금도 그대로 남아 있다.",
+    "한때 큰 병을 앓았으나 곧 회복했다.",
+]
+
+
+def josa(word: str, with_final: str, without_final: str) -> str:
+    """The particle form that agrees with the last syllable of ``word`` (은/는, 이/가, 을/를)."""
+    code = ord(word[-1]) - 0xAC00
+    has_final = 0 <= code < 11172 and code % 28 != 0
+    return with_final if has_final else without_final
+
+
+def particle(word: str, with_final: str, without_final: str) -> str:
+    return word + josa(word, with_final, without_final)
+
+
+def person(rng: random.Random, used: set[str]) -> dict[str, str]:
+    while True:
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        if name not in used:
+            used.add(name)
+            break
+    teacher = rng.choice(SURNAMES) + rng.choice(GIVEN)
+    while teacher == name:
+        teacher = rng.choice(SURNAMES) + rng.choice(GIVEN)
+    return {
+        "name": name,
+        "year": str(rng.randint(1901, 1999)),
+        "city": rng.choice(CITIES),
+        "job": rng.choice(JOBS),
+        "teacher": teacher,
+        "hobby": rng.choice(HOBBIES),
+        "food": rng.choice(FOODS),
+        "nickname": rng.choice(NICKNAMES),
+    }
+
+
+class ContextBuilder:
+    """Appends sentences and remembers where each answer landed (character offsets)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.spans: dict[str, int] = {}
+
+    def add(self, *parts: str | tuple[str, str]) -> None:
+        """Add one sentence made of plain strings and ``(key, answer)`` pieces whose offsets are recorded."""
+        if self.text:
+            self.text += " "
+        for part in parts:
+            if isinstance(part, tuple):
+                key, answer = part
+                self.spans[key] = len(self.text)
+                self.text += answer
+            else:
+                self.text += part
+
+
+def paragraph(
+    rng: random.Random, parts: list[str | tuple[str, str]], questions: list[tuple[str, str, str, list[str]]],
+    split: str, number: int, before: bool = True, after: bool = True,
+) -> dict[str, Any]:
+    """One context: filler sentences, the fact sentence ``parts``, filler sentences; and its questions.
+
+    ``questions`` holds ``(key, question, answer key, accepted answer texts)``; every accepted text starts
+    where the answer key's piece was placed.
+    """
+    ctx = ContextBuilder()
+    # Most contexts fit one window; about one in five is long enough to need several.
+    count = rng.choice([0, 1, 2, 3, 4, 6, 8, 24])
+    fillers = rng.sample(FILLERS, count)
+    split_at = rng.randint(0, count) if before and after else (0 if after else count)
+    for filler in fillers[:split_at]:
+        ctx.add(filler)
+    ctx.add(*parts)
+    for filler in fillers[split_at:]:
+        ctx.add(filler)
+    qas = [
+        {
+            "answers": [{"text": text, "answer_start": ctx.spans[answer_key]} for text in texts],
+            "id": f"{split}-{number:04d}-{key}",
+            "question": question,
+        }
+        for key, question, answer_key, texts in questions
+    ]
+    return {"qas": qas, "context": ctx.text}
+
+
+def article(rng: random.Random, p: dict[str, str], number: int, split: str, two_answers: bool) -> dict[str, Any]:
+    """Seven paragraphs about one person, one fact each (as KorQuAD articles have several paragraphs)."""
+    name, year = p["name"], p["year"]
+    # A second accepted answer, as SQuAD-style dev sets have: the year without its unit.
+    years = [f"{year}년", year] if two_answers else [f"{year}년"]
+    paragraphs = [
+        # The name opens the context: the "who" question's answer is at answer_start == 0.
+        paragraph(rng, [("name", name), josa(name, "은", "는"), " ", ("year", f"{year}년"), "에 태어났다."], [
+            ("year", f"{particle(name, '이', '가')} 태어난 해는?", "year", years),
+            ("name", f"{year}년에 태어난 사람은 누구인가?", "name", [name]),
+        ], split, number, before=False),
+        paragraph(rng, ["그의 고향은 ", ("city", p["city"]), ", 바다가 보이는 작은 마을이었다."], [
+            ("city", f"{name}의 고향은 어디인가?", "city", [p["city"]]),
+        ], split, number),
+        # The job is written together with its copula (교사였다): a fused answer.
+        paragraph(rng, [f"{name}의 직업은 ", ("job", p["job"]), josa(p["job"], "이었다.", "였다.")], [
+            ("job", f"{name}의 직업은 무엇이었나?", "job", [p["job"]]),
+        ], split, number),
+        paragraph(rng, ["어린 시절 ", ("teacher", p["teacher"]), "에게서 처음 배웠다."], [
+            ("teacher", f"{particle(name, '이', '가')} 어린 시절 처음 배운 사람은?", "teacher", [p["teacher"]]),
+        ], split, number),
+        paragraph(rng, ["쉬는 날에는 주로 ", ("hobby", p["hobby"]), josa(p["hobby"], "을", "를"), " 즐겼다."], [
+            ("hobby", f"{particle(name, '은', '는')} 쉬는 날 무엇을 즐겼나?", "hobby", [p["hobby"]]),
+        ], split, number),
+        paragraph(rng, ["친구들은 그를 “", ("nickname", p["nickname"]), "”", josa(p["nickname"], "이라는", "라는"),
+                        " 별명으로 불렀다."], [
+            ("nickname", f"{name}의 별명은?", "nickname", [p["nickname"]]),
+        ], split, number),
+        # The favourite food closes the context without a final period: an answer in the last word.
+        paragraph(rng, ["그가 평생 가장 좋아한 음식은 ", ("food", p["food"])], [
+            ("food", f"{particle(name, '이', '가')} 가장 좋아한 음식은?", "food", [p["food"]]),
+        ], split, number, after=False),
+    ]
+    return {"title": name, "paragraphs": paragraphs}
+
+
+def write(path: Path, split: str, articles: int, seed: int, used: set[str]) -> None:
+    rng = random.Random(seed)
+    data = [
+        article(rng, person(rng, used), number, split, two_answers=(split == "val" and number % 3 == 0))
+        for number in range(articles)
+    ]
+    document = {"version": f"KorQuAD_v1.0_{split}_sample", "data": data}
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    used: set[str] = set()
+    write(HERE / "korquad_train.json", "train", articles=TRAIN_ARTICLES, seed=11, used=used)
+    write(HERE / "korquad_val.json", "val", articles=VAL_ARTICLES, seed=12, used=used)
+
+
+if __name__ == "__main__":
+    main()
