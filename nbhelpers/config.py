@@ -142,9 +142,7 @@ class NERConfig(BaseConfig):
     downstream_task_name: str = "named-entity-recognition"
     downstream_corpus_name: str = "ner"
     max_seq_length: int = 64
-    learning_rate: float = 5e-5
     epochs: int = 3
-    seed: int = 7
 
     # 340 invented sentences, 22 steps an epoch: 3 epochs reach entity F1 near 0.64 in about 15 s on 2 CPU cores.
     SMOKE: ClassVar[dict[str, Any]] = {"epochs": 3}
