@@ -51,6 +51,13 @@ def test_malformed_line_names_file_and_line(tmp_path: Path, body: str, line: str
     assert words in str(info.value) and "How to fix" in str(info.value)
 
 
+def test_non_utf8_file_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "cp949.txt"
+    path.write_bytes((HEADER + "1\t좋다\t1\n").encode("utf-8") + "2\t별로\t0\n".encode("cp949"))
+    with pytest.raises(CorpusFormatError, match="line 3.*not UTF-8"):
+        read_nsmc(path)
+
+
 def test_wrong_header(tmp_path: Path) -> None:
     path = tmp_path / "x.txt"
     path.write_text("document\tlabel\n좋다\t1\n", encoding="utf-8")

@@ -7,6 +7,7 @@ is described once: where it comes from, how to verify it, how to read it, and wh
 from __future__ import annotations
 
 import glob
+import json
 import logging
 import os
 from collections import Counter
@@ -129,27 +130,56 @@ def expand_user_files(value: str) -> list[Path]:
     return paths
 
 
+def read_text(path: Path) -> str:
+    """A corpus file as text: UTF-8 with or without a BOM; anything else is an error naming the line."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise CorpusFormatError(
+            path, f"line {line}", "the file is not UTF-8 text",
+            "save the file as UTF-8 (in most editors: Save As > Encoding > UTF-8).",
+        ) from None
+
+
+def read_lines(path: Path) -> list[str]:
+    """Lines of a UTF-8 corpus file, split on ``\n`` only (``\r`` dropped).
+
+    Not ``str.splitlines``: it also breaks at U+2028 and similar characters that news text contains
+    inside sentences, which would shift every line number after them.
+    """
+    return [line.removesuffix("\r") for line in read_text(path).split("\n")]
+
+
+def read_json(path: Path, fix: str) -> Any:
+    """A UTF-8 JSON corpus file; a syntax error names its line and says ``fix``."""
+    try:
+        return json.loads(read_text(path))
+    except json.JSONDecodeError as error:
+        raise CorpusFormatError(path, f"line {error.lineno}", f"not valid JSON ({error.msg})", fix) from None
+
+
 def iter_tsv_rows(path: Path, header: Sequence[str], line_hint: str) -> Iterator[tuple[int, list[str]]]:
     """``(line_number, fields)`` of a headed TSV file; quotes are plain text, blank lines are skipped.
 
     The header and the field count are checked here so every TSV reader reports them the same way;
     ``line_hint`` shows the user what one line should look like.
     """
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        for line_number, line in enumerate(handle, start=1):
-            fields = line.rstrip("\r\n").split("\t")
-            if line_number == 1:
-                if fields != list(header):
-                    raise CorpusFormatError(path, "line 1", f"header is {fields!r}, expected {list(header)!r}",
-                                            f"start the file with the line {chr(9).join(header)!r} (tab-separated).")
-                continue
-            if fields == [""]:
-                continue  # blank line, e.g. a trailing newline added by an editor
-            if len(fields) != len(header):
-                raise CorpusFormatError(path, f"line {line_number}",
-                                        f"{len(fields)} tab-separated fields, expected {len(header)}",
-                                        f"each line must be '{line_hint}'; remove tabs inside the text.")
-            yield line_number, fields
+    for line_number, line in enumerate(read_lines(path), start=1):
+        fields = line.split("\t")
+        if line_number == 1:
+            if fields != list(header):
+                raise CorpusFormatError(path, "line 1", f"header is {fields!r}, expected {list(header)!r}",
+                                        f"start the file with the line {chr(9).join(header)!r} (tab-separated).")
+            continue
+        if fields == [""]:
+            continue  # blank line, e.g. a trailing newline added by an editor
+        if len(fields) != len(header):
+            raise CorpusFormatError(path, f"line {line_number}",
+                                    f"{len(fields)} tab-separated fields, expected {len(header)}",
+                                    f"each line must be '{line_hint}'; remove tabs inside the text.")
+        yield line_number, fields
 
 
 def sample_files(spec: CorpusSpec, split: str) -> list[Path]:

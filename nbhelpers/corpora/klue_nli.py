@@ -6,8 +6,6 @@ error naming the item (KLUE's ``guid``, or the KorNLI line), never a silent skip
 
 from __future__ import annotations
 
-import json
-
 from nbhelpers.corpora.base import (
     ClassificationExample,
     CorpusSpec,
@@ -15,6 +13,7 @@ from nbhelpers.corpora.base import (
     as_paths,
     count_label_names,
     iter_tsv_rows,
+    read_json,
     register,
 )
 from nbhelpers.download import RemoteFile
@@ -40,11 +39,7 @@ def read_klue_nli(paths: Paths) -> list[ClassificationExample]:
     """Premise/hypothesis pairs of KLUE-NLI JSON files (a list of objects with ``gold_label``)."""
     examples: list[ClassificationExample] = []
     for path in as_paths(paths):
-        try:
-            items = json.loads(path.read_text(encoding="utf-8-sig"))
-        except json.JSONDecodeError as error:
-            raise CorpusFormatError(path, f"line {error.lineno}", f"not valid JSON ({error.msg})",
-                                    "the file must be one JSON list of objects, as KLUE ships it.") from None
+        items = read_json(path, "the file must be one JSON list of objects, as KLUE ships it.")
         if not isinstance(items, list):
             raise CorpusFormatError(path, "line 1", "the top level is not a JSON list",
                                     "wrap the items in [ ... ] as KLUE's files do.")

@@ -10,14 +10,13 @@ error naming the question id.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nbhelpers.corpora.base import CorpusSpec, Paths, as_paths, register
+from nbhelpers.corpora.base import CorpusSpec, Paths, as_paths, read_json, register
 from nbhelpers.download import RemoteFile
 from nbhelpers.errors import CorpusFormatError
 
@@ -120,14 +119,7 @@ def read_korquad(paths: Paths) -> list[QAExample]:
     """Every question of one or several KorQuAD 1.0 files, in file order; answers are checked (see module doc)."""
     examples: list[QAExample] = []
     for path in as_paths(paths):
-        try:
-            with path.open(encoding="utf-8-sig") as handle:
-                document = json.load(handle)
-        except json.JSONDecodeError as error:
-            raise CorpusFormatError(
-                path, f"line {error.lineno}", f"not valid JSON ({error.msg})",
-                "the file must be one KorQuAD/SQuAD JSON object; check that the download finished.",
-            ) from None
+        document = read_json(path, "the file must be one KorQuAD/SQuAD JSON object; check that the download finished.")
         document = _require(document, dict, path, "top level", "the file")
         articles = _require(document.get("data"), list, path, "top level", '"data"')
         seen: set[str] = set()

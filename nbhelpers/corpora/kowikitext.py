@@ -23,7 +23,16 @@ import os
 import re
 from pathlib import Path
 
-from nbhelpers.corpora.base import CorpusFiles, CorpusSpec, Paths, as_paths, download_corpus, get_corpus, register
+from nbhelpers.corpora.base import (
+    CorpusFiles,
+    CorpusSpec,
+    Paths,
+    as_paths,
+    download_corpus,
+    get_corpus,
+    read_lines,
+    register,
+)
 from nbhelpers.download import RemoteFile, Transport, extract_zip, fetch_file
 from nbhelpers.errors import CorpusFormatError, DownloadError
 
@@ -53,18 +62,6 @@ KOWIKITEXT_TEST = _asset("test")
 def split_sentences(paragraph: str) -> list[str]:
     """Cut a paragraph after sentence-final punctuation followed by whitespace."""
     return [part.strip() for part in _SENTENCE_END.split(paragraph.strip()) if part.strip()]
-
-
-def _read_lines(path: Path) -> list[str]:
-    try:
-        with path.open(encoding="utf-8-sig") as handle:
-            return [line.rstrip("\r\n") for line in handle]
-    except UnicodeDecodeError as error:
-        line = path.read_bytes()[: error.start].count(b"\n") + 1
-        raise CorpusFormatError(
-            path, f"line {line}", "the file is not UTF-8 text",
-            "save the file as UTF-8 (in most editors: Save As > Encoding > UTF-8).",
-        ) from None
 
 
 def is_wikitext(lines: list[str]) -> bool:
@@ -110,7 +107,7 @@ def read_kowikitext(paths: Paths) -> list[Document]:
     """Documents (lists of sentences) of one or several files, kowikitext or plain, in file order."""
     documents: list[Document] = []
     for path in as_paths(paths):
-        lines = _read_lines(path)
+        lines = read_lines(path)
         parsed = parse_wikitext(lines) if is_wikitext(lines) else parse_plain_documents(lines)
         if not parsed:
             raise CorpusFormatError(

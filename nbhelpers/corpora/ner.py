@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from nbhelpers.corpora.base import CorpusSpec, Paths, as_paths, register
+from nbhelpers.corpora.base import CorpusSpec, Paths, as_paths, read_lines, register
 from nbhelpers.download import RemoteFile
 from nbhelpers.errors import CorpusFormatError
 
@@ -138,13 +138,6 @@ def _check_pair(raw: str, tagged: str, path: Path, location: str) -> tuple[str, 
     return raw.rstrip(), spans
 
 
-def _lines(path: Path) -> list[str]:
-    # utf-8-sig drops the BOM of the one upstream file that has it; split on "\n" only, because
-    # str.splitlines would also break sentences at U+2028 and similar characters found in news text.
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [line.rstrip("\r") for line in handle.read().split("\n")]
-
-
 def _read_kmou_blocks(path: Path, lines: list[str], skip_bad_blocks: bool = False) -> list[NERExample]:
     examples: list[NERExample] = []
     block: list[tuple[int, str]] = []
@@ -224,7 +217,7 @@ def read_kmou_ner(paths: Paths) -> list[NERExample]:
     """
     examples: list[NERExample] = []
     for path in as_paths(paths):
-        lines = _lines(path)
+        lines = read_lines(path)
         first = next((line for line in lines if line.strip()), "")
         if first.startswith("##"):
             examples.extend(_read_kmou_blocks(path, lines, skip_bad_blocks=is_pinned_upstream_file(path)))
@@ -262,7 +255,7 @@ def read_klue_ner(paths: Paths) -> list[NERExample]:
     """Sentences of KLUE-NER v1.1 TSV files; entities come from the per-character BIO tags."""
     examples: list[NERExample] = []
     for path in as_paths(paths):
-        lines = _lines(path)
+        lines = read_lines(path)
         chars: list[str] = []
         tags: list[str] = []
         guid = ""
