@@ -14,6 +14,9 @@ import pytorch_lightning as pl
 import torch
 from transformers import AutoConfig, PreTrainedModel, get_linear_schedule_with_warmup
 
+BOOKKEEPING_KEYS = ("feature_index",)
+"""Batch entries the collators add for putting predictions back on their examples; not model inputs."""
+
 NO_DECAY = ("bias", "LayerNorm.weight", "LayerNorm.bias", "layer_norm.weight", "layer_norm.bias")
 
 
@@ -46,6 +49,11 @@ class TaskBase(pl.LightningModule):
 
     def forward(self, **inputs: torch.Tensor) -> Any:
         return self.model(**inputs)
+
+    @staticmethod
+    def model_inputs(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The batch without bookkeeping entries, ready for ``self.model(**...)``."""
+        return {key: value for key, value in batch.items() if key not in BOOKKEEPING_KEYS}
 
     def configure_optimizers(self) -> dict[str, Any]:
         decay, no_decay = [], []

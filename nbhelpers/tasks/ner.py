@@ -32,12 +32,8 @@ class NERTask(TaskBase):
         self.scores: EntityScores | None = None
         self._predictions: dict[int, list[int]] = {}
 
-    @staticmethod
-    def _inputs(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        return {key: value for key, value in batch.items() if key != "feature_index"}
-
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        output = self.model(**self._inputs(batch))
+        output = self.model(**self.model_inputs(batch))
         self.log("train_loss", output.loss, prog_bar=True, on_step=True, on_epoch=False)
         return output.loss
 
@@ -45,7 +41,7 @@ class NERTask(TaskBase):
         self._predictions = {}
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
-        output = self.model(**self._inputs(batch))
+        output = self.model(**self.model_inputs(batch))
         labels = batch["labels"]
         predicted = output.logits.argmax(dim=-1)
         counted = labels != IGNORE_INDEX

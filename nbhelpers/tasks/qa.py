@@ -21,7 +21,6 @@ from nbhelpers.features.qa import QADataset, QAPrediction, decode_predictions
 from nbhelpers.metrics.korquad import evaluate_examples, write_predictions
 from nbhelpers.tasks.base import TaskBase
 
-MODEL_INPUTS = ("input_ids", "token_type_ids", "attention_mask", "start_positions", "end_positions")
 PREDICTIONS_FILE = "predictions.json"
 
 
@@ -54,12 +53,8 @@ class QATask(TaskBase):
         self.predictions: dict[str, QAPrediction] = {}
         self._outputs: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
 
-    @staticmethod
-    def _inputs(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        return {key: batch[key] for key in MODEL_INPUTS if key in batch}
-
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        output = self.model(**self._inputs(batch))
+        output = self.model(**self.model_inputs(batch))
         self.log("train_loss", output.loss, prog_bar=True, on_step=True, on_epoch=False)
         return output.loss
 
@@ -67,7 +62,7 @@ class QATask(TaskBase):
         self._outputs = []
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
-        output = self.model(**self._inputs(batch))
+        output = self.model(**self.model_inputs(batch))
         size = len(batch["input_ids"])
         self.log("val_loss", output.loss, prog_bar=True, on_epoch=True, batch_size=size, sync_dist=True)
         dataset = self._dataset()
