@@ -11,6 +11,8 @@ import json
 import random
 from pathlib import Path
 
+from nbhelpers.samples import with_particle
+
 HERE = Path(__file__).resolve().parent
 
 PEOPLE = ["민수", "지영", "선생님", "할머니", "동생", "사장님", "기자", "학생들", "감독", "친구"]
@@ -20,27 +22,23 @@ TIMES = ["어제", "오늘 아침", "주말에", "지난달", "저녁에"]
 EXTRAS = ["친구와 함께", "혼자서", "오랜만에", "비가 와서 우산을 들고", "급하게"]
 
 
-def subject(word: str) -> str:
-    code = ord(word[-1]) - 0xAC00
-    return word + ("은" if 0 <= code < 11172 and code % 28 else "는")
-
-
 def pair(rng: random.Random, label: str) -> tuple[str, str]:
     person, (place, act), time = rng.choice(PEOPLE), rng.choice(PLACES), rng.choice(TIMES)
-    premise = f"{time} {subject(person)} {place}에서 {act}."
+    topic = with_particle(person, "은", "는")
+    premise = f"{time} {topic} {place}에서 {act}."
     if label == "entailment":
-        hypothesis = rng.choice([f"{subject(person)} {place}에 갔다.", f"{subject(person)} {act}.",
-                                 f"{time} {subject(person)} {place}에 있었다."])
+        hypothesis = rng.choice([f"{topic} {place}에 갔다.", f"{topic} {act}.",
+                                 f"{time} {topic} {place}에 있었다."])
     elif label == "contradiction":
         other = rng.choice([p for p, _ in PLACES if p != place])
-        hypothesis = rng.choice([f"{subject(person)} {place}에 가지 않았다.", f"{subject(person)} 하루 종일 집에만 있었다.",
-                                 f"{time} {subject(person)} {place}에 간 적이 없다."])
+        hypothesis = rng.choice([f"{topic} {place}에 가지 않았다.", f"{topic} 하루 종일 집에만 있었다.",
+                                 f"{time} {topic} {place}에 간 적이 없다."])
         if rng.random() < 0.3:
-            hypothesis = f"{time} {subject(person)} {place}가 아니라 {other}에 있었다."
+            hypothesis = f"{time} {topic} {place}가 아니라 {other}에 있었다."
     else:
-        hypothesis = rng.choice([f"{subject(person)} {rng.choice(EXTRAS)} {place}에 갔다.",
-                                 f"{subject(person)} {place}에서 오래 기다렸다.",
-                                 f"{subject(person)} {place}에 자주 간다."])
+        hypothesis = rng.choice([f"{topic} {rng.choice(EXTRAS)} {place}에 갔다.",
+                                 f"{topic} {place}에서 오래 기다렸다.",
+                                 f"{topic} {place}에 자주 간다."])
     return premise, hypothesis
 
 

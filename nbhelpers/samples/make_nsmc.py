@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from nbhelpers.samples import with_particle
+
 HERE = Path(__file__).resolve().parent
 
 SUBJECTS = ["이 영화", "스토리", "배우들 연기", "연출", "음악", "결말", "주인공", "영상미", "대사", "전개", "액션", "캐릭터"]
@@ -27,23 +29,16 @@ OPENERS = ["", "", "솔직히 ", "진짜 ", "오랜만에 봤는데 ", "친구�
 CLOSERS = ["", "", "", " ㅋㅋ", "!!", "...", " ㅠㅠ", " 10점 드립니다", " 1점도 아깝다"]
 
 
-def particle(word: str, with_final: str, without_final: str) -> str:
-    """Korean particle agreeing with the last syllable (은/는, 이/가)."""
-    code = ord(word[-1]) - 0xAC00
-    has_final = 0 <= code < 11172 and code % 28 != 0
-    return word + (with_final if has_final else without_final)
-
-
 def review(rng: random.Random, label: int) -> str:
     opinions = POSITIVE if label == 1 else NEGATIVE
     if rng.random() < 0.1:
         opinions = NEUTRAL  # real reviews are sometimes lukewarm whatever the score: a ceiling below 100 %
     contrary = NEGATIVE if label == 1 else POSITIVE
     subject = rng.choice(SUBJECTS)
-    subject = rng.choice([particle(subject, "은", "는"), particle(subject, "이", "가"), subject])
+    subject = rng.choice([with_particle(subject, "은", "는"), with_particle(subject, "이", "가"), subject])
     text = f"{rng.choice(OPENERS)}{subject} {rng.choice(opinions)}"
     if rng.random() < 0.125:
-        text = f"{particle(rng.choice(SUBJECTS), '은', '는')} {rng.choice(contrary)}지만 {text}"
+        text = f"{with_particle(rng.choice(SUBJECTS), '은', '는')} {rng.choice(contrary)}지만 {text}"
     closer = rng.choice(CLOSERS)
     if (closer == " 10점 드립니다" and label == 0) or (closer == " 1점도 아깝다" and label == 1):
         closer = ""

@@ -16,6 +16,8 @@ import random
 import re
 from pathlib import Path
 
+from nbhelpers.samples import RIEUL, final_consonant
+
 HERE = Path(__file__).resolve().parent
 SEED = 20240601
 VAL_DOCUMENTS = 12
@@ -154,20 +156,14 @@ PARTICLES = {"은": ("은", "는"), "이": ("이", "가"), "을": ("을", "를")
 _PARTICLE = re.compile(r"(.)<(은|이|을|으로|이란)>")
 
 
-def _final_consonant(char: str) -> int:
-    """Index of the final consonant (batchim) of a Hangul syllable; 0 for none or for other characters."""
-    code = ord(char) - 0xAC00
-    return code % 28 if 0 <= code < 11172 else 0
-
-
 def attach_particles(sentence: str) -> str:
     """Resolve ``<은>``-style markers to the particle form the preceding syllable needs (은/는, 이/가, ...)."""
 
     def choose(match: re.Match[str]) -> str:
         char, particle = match.group(1), match.group(2)
-        final = _final_consonant(char)
+        final = final_consonant(char)
         with_batchim, without = PARTICLES[particle]
-        if particle == "으로" and final == 8:  # ㄹ takes 로: 서울로
+        if particle == "으로" and final == RIEUL:  # 서울로, not 서울으로
             return char + without
         return char + (with_batchim if final else without)
 

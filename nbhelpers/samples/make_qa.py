@@ -20,6 +20,8 @@ import random
 from pathlib import Path
 from typing import Any
 
+from nbhelpers.samples import josa, with_particle
+
 HERE = Path(__file__).resolve().parent
 TRAIN_ARTICLES = 60
 VAL_ARTICLES = 12
@@ -66,17 +68,6 @@ FILLERS = [
     "그가 살던 골목은 지금도 그대로 남아 있다.",
     "한때 큰 병을 앓았으나 곧 회복했다.",
 ]
-
-
-def josa(word: str, with_final: str, without_final: str) -> str:
-    """The particle form that agrees with the last syllable of ``word`` (은/는, 이/가, 을/를)."""
-    code = ord(word[-1]) - 0xAC00
-    has_final = 0 <= code < 11172 and code % 28 != 0
-    return with_final if has_final else without_final
-
-
-def particle(word: str, with_final: str, without_final: str) -> str:
-    return word + josa(word, with_final, without_final)
 
 
 def person(rng: random.Random, used: set[str]) -> dict[str, str]:
@@ -158,7 +149,7 @@ def article(rng: random.Random, p: dict[str, str], number: int, split: str, two_
     paragraphs = [
         # The name opens the context: the "who" question's answer is at answer_start == 0.
         paragraph(rng, [("name", name), josa(name, "은", "는"), " ", ("year", f"{year}년"), "에 태어났다."], [
-            ("year", f"{particle(name, '이', '가')} 태어난 해는?", "year", years),
+            ("year", f"{with_particle(name, '이', '가')} 태어난 해는?", "year", years),
             ("name", f"{year}년에 태어난 사람은 누구인가?", "name", [name]),
         ], split, number, before=False),
         paragraph(rng, ["그의 고향은 ", ("city", p["city"]), ", 바다가 보이는 작은 마을이었다."], [
@@ -169,10 +160,10 @@ def article(rng: random.Random, p: dict[str, str], number: int, split: str, two_
             ("job", f"{name}의 직업은 무엇이었나?", "job", [p["job"]]),
         ], split, number),
         paragraph(rng, ["어린 시절 ", ("teacher", p["teacher"]), "에게서 처음 배웠다."], [
-            ("teacher", f"{particle(name, '이', '가')} 어린 시절 처음 배운 사람은?", "teacher", [p["teacher"]]),
+            ("teacher", f"{with_particle(name, '이', '가')} 어린 시절 처음 배운 사람은?", "teacher", [p["teacher"]]),
         ], split, number),
         paragraph(rng, ["쉬는 날에는 주로 ", ("hobby", p["hobby"]), josa(p["hobby"], "을", "를"), " 즐겼다."], [
-            ("hobby", f"{particle(name, '은', '는')} 쉬는 날 무엇을 즐겼나?", "hobby", [p["hobby"]]),
+            ("hobby", f"{with_particle(name, '은', '는')} 쉬는 날 무엇을 즐겼나?", "hobby", [p["hobby"]]),
         ], split, number),
         paragraph(rng, ["친구들은 그를 “", ("nickname", p["nickname"]), "”", josa(p["nickname"], "이라는", "라는"),
                         " 별명으로 불렀다."], [
@@ -180,7 +171,7 @@ def article(rng: random.Random, p: dict[str, str], number: int, split: str, two_
         ], split, number),
         # The favourite food closes the context without a final period: an answer in the last word.
         paragraph(rng, ["그가 평생 가장 좋아한 음식은 ", ("food", p["food"])], [
-            ("food", f"{particle(name, '이', '가')} 가장 좋아한 음식은?", "food", [p["food"]]),
+            ("food", f"{with_particle(name, '이', '가')} 가장 좋아한 음식은?", "food", [p["food"]]),
         ], split, number, after=False),
     ]
     return {"title": name, "paragraphs": paragraphs}
