@@ -1,1 +1,0 @@
-"""features of the chapters (one module per chapter)."""

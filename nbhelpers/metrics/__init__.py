@@ -1,1 +1,0 @@
-"""metrics of the chapters (one module per chapter)."""

@@ -1,1 +1,0 @@
-"""tasks of the chapters (one module per chapter)."""
