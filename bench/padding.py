@@ -15,11 +15,17 @@ import time
 
 import torch
 from torch.utils.data import DataLoader
-from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification, DataCollatorWithPadding
+from transformers import (
+    AutoTokenizer,
+    BertConfig,
+    BertForSequenceClassification,
+    DataCollatorWithPadding,
+)
 
-from nbhelpers.corpora import get_corpus, read_nsmc, sample_files
-from nbhelpers.features.classification import encode_classification
-from nbhelpers.modeling import build_tiny_bert, tiny_bert_config
+from nbhelpers.classification.features import encode_classification
+from nbhelpers.classification.nsmc import read_nsmc
+from nbhelpers.pretrained import build_tiny_bert, tiny_bert_config
+from nbhelpers.registry import get_corpus, sample_files
 
 
 def main() -> None:

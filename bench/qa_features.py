@@ -18,10 +18,10 @@ import tempfile
 import time
 from collections import defaultdict
 
-from nbhelpers.corpora.korquad import QAAnswer, QAExample
-from nbhelpers.features.qa import build_qa_features, tokenizer_overlap
-from nbhelpers.modeling import train_wordpiece
+from nbhelpers.qa.korquad import QAAnswer, QAExample
+from nbhelpers.qa.windows import build_qa_features, tokenizer_overlap
 from nbhelpers.samples.make_qa import article, person
+from nbhelpers.wordpiece import train_wordpiece
 
 
 def make_examples(articles: int, seed: int) -> list[QAExample]:

@@ -8,16 +8,27 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 
 from nbhelpers.errors import CorpusFormatError
 
 
+CHAPTERS = ("classification", "ner", "qa", "pretraining")
+"""Chapter packages; importing one registers its corpora."""
+
+
+def load_chapters() -> None:
+    """Import every chapter so that ``inspect`` knows all corpus names (the core never imports a chapter itself)."""
+    for chapter in CHAPTERS:
+        importlib.import_module(f"nbhelpers.{chapter}")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "korquad-eval":
-        from nbhelpers.metrics.korquad import main as korquad_main
+        from nbhelpers.qa.korquad_eval import main as korquad_main
 
         return korquad_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m nbhelpers")
@@ -32,8 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "inspect":
-        from nbhelpers.corpora import inspect_files
+        from nbhelpers.registry import inspect_files
 
+        load_chapters()
         try:
             summary = inspect_files(args.corpus, args.files)
         except (CorpusFormatError, FileNotFoundError, KeyError) as error:

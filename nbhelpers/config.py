@@ -20,6 +20,8 @@ from typing import Any, ClassVar
 from nbhelpers.runtime import cpu_count, default_precision, detect_accelerator
 
 ENV_PREFIX = "NBHELPERS_"
+
+
 TINY_MODEL = "tiny-bert"
 """Value of ``pretrained_model_name`` that builds a tiny BERT offline from the training texts."""
 
@@ -96,130 +98,6 @@ SMOKE_COMMON: dict[str, Any] = {
 }
 
 
-@dataclass
-class ClassificationConfig(BaseConfig):
-    """Document classification (chapter 2, NSMC).
-
-    Attributes:
-        downstream_task_name: ``"document-classification"``.
-        downstream_corpus_name: ``"nsmc"``.
-    """
-
-    downstream_task_name: str = "document-classification"
-    downstream_corpus_name: str = "nsmc"
-    max_seq_length: int = 128
-    epochs: int = 3
-
-    SMOKE: ClassVar[dict[str, Any]] = {"max_seq_length": 64}
-
-
-@dataclass
-class PairClassificationConfig(BaseConfig):
-    """Sentence-pair classification (chapter 3, KLUE-NLI or KorNLI).
-
-    Attributes:
-        downstream_task_name: ``"pair-classification"``.
-        downstream_corpus_name: ``"klue-nli"`` (or ``"kornli"``).
-    """
-
-    downstream_task_name: str = "pair-classification"
-    downstream_corpus_name: str = "klue-nli"
-    max_seq_length: int = 64
-    epochs: int = 5
-
-    SMOKE: ClassVar[dict[str, Any]] = {"epochs": 10}
-
-
-@dataclass
-class NERConfig(BaseConfig):
-    """Named entity recognition (chapter 4, KMOU NER or KLUE-NER).
-
-    Attributes:
-        downstream_task_name: ``"named-entity-recognition"``.
-        downstream_corpus_name: ``"ner"`` (KMOU) or ``"klue-ner"``.
-    """
-
-    downstream_task_name: str = "named-entity-recognition"
-    downstream_corpus_name: str = "ner"
-    max_seq_length: int = 64
-    epochs: int = 3
-
-    # 340 invented sentences, 22 steps an epoch: 3 epochs reach entity F1 near 0.64 in about 15 s on 2 CPU cores.
-    SMOKE: ClassVar[dict[str, Any]] = {"epochs": 3}
-
-
-@dataclass
-class QAConfig(BaseConfig):
-    """Extractive question answering (chapter 5, KorQuAD 1.0).
-
-    Attributes:
-        downstream_task_name: ``"question-answering"``.
-        downstream_corpus_name: ``"korquad-v1"``.
-        max_query_length: Questions are truncated to this many tokens.
-        doc_stride: Each context window starts this many tokens after the previous one (the book's meaning).
-        max_answer_length: Longest answer, in tokens, that decoding may return.
-        n_best_size: Start and end candidates considered per window when decoding.
-    """
-
-    downstream_task_name: str = "question-answering"
-    downstream_corpus_name: str = "korquad-v1"
-    max_seq_length: int = 128
-    max_query_length: int = 32
-    doc_stride: int = 64
-    max_answer_length: int = 30
-    n_best_size: int = 20
-    epochs: int = 3
-
-    # The common 4 epochs are enough: the tiny model reaches EM ~35 / F1 ~69 on the embedded sample.
-    SMOKE: ClassVar[dict[str, Any]] = {}
-
-
-@dataclass
-class PretrainConfig(BaseConfig):
-    """BERT pretraining from scratch (chapter 1): WordPiece tokenizer, MLM and NSP.
-
-    Attributes:
-        downstream_task_name: ``"pretraining"``.
-        downstream_corpus_name: ``"kowikitext"`` (dev split by default) or ``"kowikitext-full"``.
-        vocab_size: WordPiece vocabulary size, special tokens included.
-        hidden_size: Width of the BERT shell.
-        num_hidden_layers: Transformer layers.
-        num_attention_heads: Attention heads per layer.
-        intermediate_size: Feed-forward width.
-        mlm_probability: Fraction of tokens chosen for masking (80 % [MASK], 10 % random, 10 % kept).
-        short_seq_probability: Chance that an example targets a shorter length, as in BERT's original recipe.
-        nsp_probability: Chance that segment B is a random sentence from another document.
-    """
-
-    pretrained_model_name: str = ""
-    downstream_task_name: str = "pretraining"
-    downstream_corpus_name: str = "kowikitext"
-    max_seq_length: int = 128
-    learning_rate: float = 5e-4
-    epochs: int = 10
-    vocab_size: int = 16000
-    hidden_size: int = 256
-    num_hidden_layers: int = 4
-    num_attention_heads: int = 4
-    intermediate_size: int = 1024
-    mlm_probability: float = 0.15
-    short_seq_probability: float = 0.1
-    nsp_probability: float = 0.5
-
-    SMOKE: ClassVar[dict[str, Any]] = {
-        "pretrained_model_name": "",
-        "vocab_size": 1000,
-        "hidden_size": 64,
-        "num_hidden_layers": 2,
-        "num_attention_heads": 2,
-        "intermediate_size": 128,
-        "max_seq_length": 64,
-        "learning_rate": 2e-3,
-        "warmup_ratio": 0.05,
-        "epochs": 20,
-    }
-
-
 def _parse(value: str, kind: Any, name: str) -> Any:
     try:
         if kind is bool:
@@ -237,7 +115,7 @@ def _parse(value: str, kind: Any, name: str) -> Any:
 
 def smoke_values(config: BaseConfig) -> dict[str, Any]:
     """What the smoke profile sets for this chapter: the embedded sample, tiny model, few steps."""
-    from nbhelpers.corpora import get_corpus, sample_files
+    from nbhelpers.registry import get_corpus, sample_files
 
     values = dict(SMOKE_COMMON)
     spec = get_corpus(config.downstream_corpus_name)

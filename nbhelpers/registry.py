@@ -6,42 +6,20 @@ is described once: where it comes from, how to verify it, how to read it, and wh
 
 from __future__ import annotations
 
-import glob
-import json
 import logging
 import os
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nbhelpers.download import RemoteFile, Transport, fetch_file, verify
-from nbhelpers.errors import CorpusFormatError
+from nbhelpers.files import PathLike, Paths, as_paths, expand_user_files
 
 logger = logging.getLogger(__name__)
 
-SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
 
-PathLike = str | Path
-Paths = PathLike | Sequence[PathLike]
-
-
-@dataclass(frozen=True)
-class ClassificationExample:
-    """One document (or sentence pair) with its label id.
-
-    Attributes:
-        guid: Where it came from: the upstream id, or ``file:line``.
-        text_a: The document, or the premise of a pair.
-        text_b: The hypothesis of a pair; ``None`` for single-sentence tasks.
-        label: Label id (see the corpus's ``label_names``).
-    """
-
-    guid: str
-    text_a: str
-    text_b: str | None
-    label: int
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 
 
 @dataclass(frozen=True)
@@ -97,89 +75,15 @@ def register(spec: CorpusSpec) -> CorpusSpec:
 
 
 def get_corpus(name: str) -> CorpusSpec:
-    """The registered corpus called ``name``, with the known names in the error if there is none."""
-    import nbhelpers.corpora  # noqa: F401  (registers every corpus module)
+    """The registered corpus called ``name``, with the known names in the error if there is none.
 
+    A chapter package registers its corpora when it is imported (``import nbhelpers.ner``); the core never
+    imports a chapter, so the CLI imports the chapters first (``nbhelpers.__main__.load_chapters``).
+    """
     try:
         return CORPORA[name]
     except KeyError:
         raise KeyError(f"Unknown corpus {name!r}. Known corpora: {', '.join(sorted(CORPORA))}.") from None
-
-
-def as_paths(paths: Paths) -> list[Path]:
-    """One path or several, as a list; lets every reader take either."""
-    if isinstance(paths, (str, Path)):
-        return [Path(paths)]
-    return [Path(p) for p in paths]
-
-
-def expand_user_files(value: str) -> list[Path]:
-    """Paths from a config value: comma-separated, each may be a glob (``~/data/*.txt``)."""
-    paths: list[Path] = []
-    for item in (part.strip() for part in value.split(",")):
-        if not item:
-            continue
-        item = os.path.expanduser(item)
-        matches = sorted(glob.glob(item)) if glob.has_magic(item) else [item]
-        if not matches or not all(Path(m).is_file() for m in matches):
-            raise FileNotFoundError(
-                f"{item}: no such file. How to fix: check train_file/val_file (NBHELPERS_TRAIN_FILE, "
-                "NBHELPERS_VAL_FILE); several files are separated by commas and may use * patterns."
-            )
-        paths.extend(Path(m) for m in matches)
-    return paths
-
-
-def read_text(path: Path) -> str:
-    """A corpus file as text: UTF-8 with or without a BOM; anything else is an error naming the line."""
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise CorpusFormatError(
-            path, f"line {line}", "the file is not UTF-8 text",
-            "save the file as UTF-8 (in most editors: Save As > Encoding > UTF-8).",
-        ) from None
-
-
-def read_lines(path: Path) -> list[str]:
-    """Lines of a UTF-8 corpus file, split on ``\n`` only (``\r`` dropped).
-
-    Not ``str.splitlines``: it also breaks at U+2028 and similar characters that news text contains
-    inside sentences, which would shift every line number after them.
-    """
-    return [line.removesuffix("\r") for line in read_text(path).split("\n")]
-
-
-def read_json(path: Path, fix: str) -> Any:
-    """A UTF-8 JSON corpus file; a syntax error names its line and says ``fix``."""
-    try:
-        return json.loads(read_text(path))
-    except json.JSONDecodeError as error:
-        raise CorpusFormatError(path, f"line {error.lineno}", f"not valid JSON ({error.msg})", fix) from None
-
-
-def iter_tsv_rows(path: Path, header: Sequence[str], line_hint: str) -> Iterator[tuple[int, list[str]]]:
-    """``(line_number, fields)`` of a headed TSV file; quotes are plain text, blank lines are skipped.
-
-    The header and the field count are checked here so every TSV reader reports them the same way;
-    ``line_hint`` shows the user what one line should look like.
-    """
-    for line_number, line in enumerate(read_lines(path), start=1):
-        fields = line.split("\t")
-        if line_number == 1:
-            if fields != list(header):
-                raise CorpusFormatError(path, "line 1", f"header is {fields!r}, expected {list(header)!r}",
-                                        f"start the file with the line {chr(9).join(header)!r} (tab-separated).")
-            continue
-        if fields == [""]:
-            continue  # blank line, e.g. a trailing newline added by an editor
-        if len(fields) != len(header):
-            raise CorpusFormatError(path, f"line {line_number}",
-                                    f"{len(fields)} tab-separated fields, expected {len(header)}",
-                                    f"each line must be '{line_hint}'; remove tabs inside the text.")
-        yield line_number, fields
 
 
 def sample_files(spec: CorpusSpec, split: str) -> list[Path]:
@@ -232,16 +136,6 @@ def download_corpus(
         ]
 
     return CorpusFiles(train=resolve(train_file, spec.train_files), val=resolve(val_file, spec.val_files))
-
-
-def count_label_names(label_names: Sequence[str]) -> Callable[[list[ClassificationExample]], dict[str, int]]:
-    """A ``count_labels`` for classification corpora: examples per label name, in label order."""
-
-    def count(examples: list[ClassificationExample]) -> dict[str, int]:
-        counts = Counter(example.label for example in examples)
-        return {name: counts.get(index, 0) for index, name in enumerate(label_names)}
-
-    return count
 
 
 def inspect_files(name: str, files: Sequence[PathLike]) -> dict[str, Any]:

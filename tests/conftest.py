@@ -11,8 +11,9 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from nbhelpers.corpora import read_nsmc, sample_files, get_corpus  # noqa: E402
-from nbhelpers.modeling import build_tiny_bert  # noqa: E402
+from nbhelpers.classification.nsmc import read_nsmc
+from nbhelpers.pretrained import build_tiny_bert
+from nbhelpers.registry import get_corpus, sample_files
 
 
 @pytest.fixture(scope="session")

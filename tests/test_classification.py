@@ -10,16 +10,28 @@ import pytest
 import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader
-from transformers import AutoTokenizer, BertForSequenceClassification, DataCollatorWithPadding, pipeline
+from transformers import (
+    AutoTokenizer,
+    BertForSequenceClassification,
+    DataCollatorWithPadding,
+    pipeline,
+)
 
-from nbhelpers.config import ClassificationConfig, resolve_config
-from nbhelpers.corpora import NSMC_LABELS
-from nbhelpers.features.classification import Classifier, encode_classification
-from nbhelpers.features.common import padding_options
-from nbhelpers.inference import export_model
-from nbhelpers.modeling import check_max_seq_length
-from nbhelpers.tasks.classification import ClassificationTask
-from nbhelpers.training import finish_training, last_checkpoint, make_trainer, read_logged_metrics
+from nbhelpers.batching import padding_options
+from nbhelpers.classification.config import ClassificationConfig
+from nbhelpers.classification.features import encode_classification
+from nbhelpers.classification.nsmc import NSMC_LABELS
+from nbhelpers.classification.predictor import Classifier
+from nbhelpers.classification.task import ClassificationTask
+from nbhelpers.config import resolve_config
+from nbhelpers.predictor import export_model
+from nbhelpers.pretrained import check_max_seq_length
+from nbhelpers.training import (
+    finish_training,
+    last_checkpoint,
+    make_trainer,
+    read_logged_metrics,
+)
 
 
 @pytest.fixture()
@@ -59,7 +71,7 @@ def test_padding_is_per_batch_not_to_max_length(setup) -> None:  # noqa: ANN001
 
 def test_encoding_truncates_and_frames_with_special_tokens(setup) -> None:  # noqa: ANN001
     _, tokenizer, _, _ = setup
-    from nbhelpers.corpora import ClassificationExample
+    from nbhelpers.classification.examples import ClassificationExample
 
     long = ClassificationExample("g", " ".join(["영화"] * 300), None, 1)
     item = encode_classification([long], tokenizer, 32)[0]

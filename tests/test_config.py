@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from nbhelpers.config import TINY_MODEL, ClassificationConfig, QAConfig, resolve_config
+from nbhelpers.classification.config import ClassificationConfig
+from nbhelpers.config import TINY_MODEL, resolve_config
+from nbhelpers.qa.config import QAConfig
 from nbhelpers.runtime import default_precision, detect_accelerator
 
 
@@ -42,7 +44,7 @@ def test_smoke_profile_uses_samples_and_explicit_overrides_win() -> None:
 
 
 def test_smoke_samples_follow_an_overridden_corpus() -> None:
-    from nbhelpers.config import PairClassificationConfig
+    from nbhelpers.classification.config import PairClassificationConfig
 
     env = {"NBHELPERS_PROFILE": "smoke", "NBHELPERS_DOWNSTREAM_CORPUS_NAME": "kornli"}
     config = resolve_config(PairClassificationConfig(), env=env, show=False)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from nbhelpers.corpora import read_nsmc
-from nbhelpers.corpora.base import CORPORA, CorpusSpec, download_corpus
+from nbhelpers.classification.nsmc import read_nsmc
 from nbhelpers.download import RemoteFile, fetch_file, git_blob_id
 from nbhelpers.errors import DownloadError
+from nbhelpers.registry import CORPORA, CorpusSpec, download_corpus
 
 DATA = ("id\tdocument\tlabel\n" + "".join(f"{i}\t리뷰 {i}\t{i % 2}\n" for i in range(2000))).encode("utf-8")
 BLOB = hashlib.sha1(b"blob %d\0" % len(DATA) + DATA).hexdigest()
@@ -122,7 +122,7 @@ def test_present_verified_files_are_used_without_korpora_or_network(
         (tmp_path / remote.filename).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / remote.filename).write_bytes(DATA)
     korpora: list[str] = []
-    monkeypatch.setattr("nbhelpers.corpora.base._fetch_with_korpora", lambda spec, root: korpora.append(spec.name))
+    monkeypatch.setattr("nbhelpers.registry._fetch_with_korpora", lambda spec, root: korpora.append(spec.name))
     transport = FakeTransport(fail=True)
     files = download_corpus("fake", tmp_path, transport=transport, progress=False)
     assert korpora == [] and transport.calls == []
@@ -137,7 +137,7 @@ def test_missing_files_come_through_korpora_then_are_verified(
         (root / "nsmc/ratings.txt").write_bytes(DATA)
         (root / "nsmc/val.txt").write_bytes(DATA[:-3] + b"xx\n")  # upstream branch moved: does not verify
 
-    monkeypatch.setattr("nbhelpers.corpora.base._fetch_with_korpora", korpora_fetch)
+    monkeypatch.setattr("nbhelpers.registry._fetch_with_korpora", korpora_fetch)
     transport = FakeTransport()
     files = download_corpus("fake", tmp_path, transport=transport, progress=False)
     assert transport.calls == [0]  # only the file that failed verification was fetched from the pinned URL

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from nbhelpers.__main__ import main as cli_main
-from nbhelpers.metrics.korquad import evaluate, exact_match_score, f1_score, main, normalize_answer
+from nbhelpers.qa.korquad_eval import (
+    evaluate,
+    exact_match_score,
+    f1_score,
+    main,
+    normalize_answer,
+)
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from nbhelpers.corpora import get_corpus, inspect_files, read_korquad, sample_files
 from nbhelpers.errors import CorpusFormatError
+from nbhelpers.qa.korquad import read_korquad
+from nbhelpers.registry import get_corpus, inspect_files, sample_files
 
 CONTEXT = "한라산은 제주도 한가운데에 있는 산이다. 높이는 1947미터이고 정상에는 백록담이 있다"
 

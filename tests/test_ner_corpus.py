@@ -11,24 +11,21 @@ from urllib.parse import unquote
 
 import pytest
 
-from nbhelpers.corpora import get_corpus, inspect_files, sample_files
-from nbhelpers.corpora.ner import (
+from nbhelpers.download import fetch_file, git_blob_id
+from nbhelpers.errors import CorpusFormatError, DownloadError
+from nbhelpers.ner.corpora import (
     KMOU_COMMIT,
     KMOU_MANIFEST,
     KMOU_RAW,
-    EntitySpan,
     NERExample,
     entity_types,
     is_validation_file,
     kmou_remote_files,
-    parse_tagged,
     read_klue_ner,
     read_kmou_ner,
-    spans_from_bio,
-    to_tagged,
 )
-from nbhelpers.download import fetch_file, git_blob_id
-from nbhelpers.errors import CorpusFormatError, DownloadError
+from nbhelpers.ner.spans import EntitySpan, parse_tagged, spans_from_bio, to_tagged
+from nbhelpers.registry import get_corpus, inspect_files, sample_files
 
 KMOU_BLOCKS = (
     "## 1\n"
@@ -256,7 +253,7 @@ def test_bad_block_in_pinned_upstream_file_is_skipped_and_logged(
     path = tmp_path / name
     path.write_bytes(body + b"\n" * (size - len(body)))
     # setup_logging() (run by other tests) stops propagation at "nbhelpers", so listen on the module's logger.
-    module_logger = logging.getLogger("nbhelpers.corpora.ner")
+    module_logger = logging.getLogger("nbhelpers.ner.corpora")
     module_logger.addHandler(caplog.handler)
     try:
         examples = read_kmou_ner(path)

@@ -9,25 +9,33 @@ import torch
 from seqeval.metrics import f1_score, precision_score, recall_score
 from seqeval.scheme import IOB2
 from torch.utils.data import DataLoader
-from transformers import AutoTokenizer, BertForTokenClassification, PreTrainedTokenizerBase
+from transformers import (
+    AutoTokenizer,
+    BertForTokenClassification,
+    PreTrainedTokenizerBase,
+)
 
-from nbhelpers.corpora import get_corpus, sample_files
-from nbhelpers.corpora.ner import KMOU_TAGS, EntitySpan, NERExample, entity_types, parse_tagged
-from nbhelpers.features.ner import (
+from nbhelpers.ner.corpora import KMOU_TAGS, NERExample, entity_types
+from nbhelpers.ner.features import (
     IGNORE_INDEX,
-    EntityRecognizer,
     NERCollator,
     alignment_rows,
     bio_labels,
     encode_ner,
     label_maps,
-    render_entities_html,
     round_trip,
+)
+from nbhelpers.ner.metrics import char_tags, entity_scores, tag_scores
+from nbhelpers.ner.predictor import EntityRecognizer, render_entities_html
+from nbhelpers.ner.spans import (
+    EntitySpan,
+    parse_tagged,
     spans_from_token_tags,
     token_tags,
 )
-from nbhelpers.metrics.ner import char_tags, entity_scores, tag_scores
-from nbhelpers.modeling import tiny_bert_config, train_wordpiece
+from nbhelpers.pretrained import tiny_bert_config
+from nbhelpers.registry import get_corpus, sample_files
+from nbhelpers.wordpiece import train_wordpiece
 
 TAGGED = [
     "―<효진:PER> 역의 <김환희:PER>(<14:NOH>)가 특히 인상적이었다.",
@@ -222,7 +230,7 @@ def test_task_validation_logs_entity_f1(
 ) -> None:
     import pytorch_lightning as pl
 
-    from nbhelpers.tasks.ner import NERTask
+    from nbhelpers.ner.task import NERTask
 
     id2label, label2id = labels
     config = tiny_bert_config(len(tokenizer))

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from transformers import AutoTokenizer
 
-from nbhelpers.corpora import ClassificationExample, read_klue_nli, read_kornli
+from nbhelpers.classification.examples import ClassificationExample
+from nbhelpers.classification.features import encode_classification
+from nbhelpers.classification.nli import read_klue_nli, read_kornli
 from nbhelpers.errors import CorpusFormatError
-from nbhelpers.features.classification import encode_classification
 
 
 def klue_item(guid: str, label: str, premise: str = "민수는 공원에서 산책을 했다.",
@@ -94,7 +95,7 @@ def test_inspect_cli_for_both_formats(tmp_path: Path) -> None:
 
 
 def test_embedded_sample_is_balanced() -> None:
-    from nbhelpers.corpora import get_corpus, sample_files
+    from nbhelpers.registry import get_corpus, sample_files
 
     spec = get_corpus("klue-nli")
     train = spec.read(sample_files(spec, "train"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nbhelpers.corpora import read_nsmc
+from nbhelpers.classification.nsmc import read_nsmc
 from nbhelpers.errors import CorpusFormatError
 
 HEADER = "id\tdocument\tlabel\n"

@@ -8,10 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from nbhelpers.corpora import get_corpus, inspect_files, sample_files
-from nbhelpers.corpora.kowikitext import download_kowikitext, read_kowikitext, split_sentences
 from nbhelpers.download import extract_zip
 from nbhelpers.errors import CorpusFormatError, DownloadError
+from nbhelpers.pretraining.kowikitext import (
+    download_kowikitext,
+    read_kowikitext,
+    split_sentences,
+)
+from nbhelpers.registry import get_corpus, inspect_files, sample_files
 
 WIKITEXT = """ = 한강 =
 

@@ -9,20 +9,18 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from nbhelpers.config import PretrainConfig
-from nbhelpers.corpora import get_corpus, sample_files
-from nbhelpers.corpora.kowikitext import read_kowikitext
-from nbhelpers.features.pretraining import (
+from nbhelpers.pretraining.config import PretrainConfig
+from nbhelpers.pretraining.kowikitext import read_kowikitext
+from nbhelpers.pretraining.masking import PadMaskedCollator, mask_once, mlm_collator
+from nbhelpers.pretraining.nsp import (
     RANDOM_NEXT,
-    PadMaskedCollator,
     PretrainingDataset,
     build_nsp_examples,
-    mask_once,
-    mlm_collator,
     split_documents,
     tokenize_documents,
 )
-from nbhelpers.modeling import train_wordpiece
+from nbhelpers.registry import get_corpus, sample_files
+from nbhelpers.wordpiece import train_wordpiece
 
 CLS, SEP = 2, 3
 FAKE_TOKENIZER = SimpleNamespace(cls_token_id=CLS, sep_token_id=SEP)

@@ -9,28 +9,36 @@ from pathlib import Path
 import pytest
 import torch
 from torch.utils.data import DataLoader
-from transformers import AutoTokenizer, BertForPreTraining, BertForSequenceClassification, DataCollatorWithPadding
+from transformers import (
+    AutoTokenizer,
+    BertForPreTraining,
+    BertForSequenceClassification,
+    DataCollatorWithPadding,
+)
 
-from nbhelpers.config import ClassificationConfig, PretrainConfig, resolve_config
-from nbhelpers.corpora import NSMC_LABELS, get_corpus, sample_files
-from nbhelpers.corpora.kowikitext import read_kowikitext
-from nbhelpers.features.classification import encode_classification
-from nbhelpers.features.common import padding_options
-from nbhelpers.features.pretraining import (
-    PadMaskedCollator,
+from nbhelpers.batching import padding_options
+from nbhelpers.classification.config import ClassificationConfig
+from nbhelpers.classification.features import encode_classification
+from nbhelpers.classification.nsmc import NSMC_LABELS
+from nbhelpers.classification.task import ClassificationTask
+from nbhelpers.config import resolve_config
+from nbhelpers.predictor import export_model
+from nbhelpers.pretrained import check_max_seq_length, resolve_pretrained
+from nbhelpers.pretraining.config import PretrainConfig
+from nbhelpers.pretraining.fill_mask import pseudo_log_likelihood
+from nbhelpers.pretraining.kowikitext import read_kowikitext
+from nbhelpers.pretraining.masking import PadMaskedCollator, mask_once, mlm_collator
+from nbhelpers.pretraining.model import bert_config_for
+from nbhelpers.pretraining.nsp import (
     PretrainingDataset,
     build_nsp_examples,
-    mask_once,
-    mlm_collator,
-    pseudo_log_likelihood,
     tokenize_documents,
-    wordpiece_for_run,
 )
-from nbhelpers.inference import export_model
-from nbhelpers.modeling import check_max_seq_length, resolve_pretrained, train_wordpiece
-from nbhelpers.tasks.classification import ClassificationTask
-from nbhelpers.tasks.pretraining import PretrainingTask, bert_config_for
+from nbhelpers.pretraining.task import PretrainingTask
+from nbhelpers.pretraining.tokenizer import wordpiece_for_run
+from nbhelpers.registry import get_corpus, sample_files
 from nbhelpers.training import finish_training, make_trainer
+from nbhelpers.wordpiece import train_wordpiece
 
 
 @pytest.fixture(autouse=True)

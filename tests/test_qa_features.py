@@ -9,23 +9,21 @@ import pytest
 import torch
 from transformers import BertTokenizer, PreTrainedTokenizerBase
 
-from nbhelpers.corpora import get_corpus, read_korquad, sample_files
-from nbhelpers.corpora.korquad import QAAnswer, QAExample
-from nbhelpers.features.qa import (
+from nbhelpers.qa.dataset import QACollator, QADataset
+from nbhelpers.qa.decode import decode_predictions
+from nbhelpers.qa.korquad import QAAnswer, QAExample, read_korquad
+from nbhelpers.qa.korquad_eval import evaluate_examples
+from nbhelpers.qa.predictor import QuestionAnswerer, answer_html
+from nbhelpers.qa.windows import (
     NO_OFFSET,
-    QACollator,
-    QADataset,
-    QuestionAnswerer,
-    answer_html,
     build_qa_features,
     check_window_settings,
-    decode_predictions,
     label_text,
     tokenizer_overlap,
     window_starts,
 )
-from nbhelpers.metrics.korquad import evaluate_examples
-from nbhelpers.modeling import train_wordpiece
+from nbhelpers.registry import get_corpus, sample_files
+from nbhelpers.wordpiece import train_wordpiece
 
 
 @pytest.fixture(scope="module")

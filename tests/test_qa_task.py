@@ -10,11 +10,13 @@ import torch
 from torch.utils.data import DataLoader
 from transformers import BertForQuestionAnswering
 
-from nbhelpers.corpora.korquad import QAAnswer, QAExample
-from nbhelpers.features.qa import QACollator, QADataset, build_qa_features
-from nbhelpers.metrics.korquad import evaluate_examples
-from nbhelpers.modeling import tiny_bert_config, train_wordpiece
-from nbhelpers.tasks.qa import PREDICTIONS_FILE, QATask
+from nbhelpers.pretrained import tiny_bert_config
+from nbhelpers.qa.dataset import QACollator, QADataset
+from nbhelpers.qa.korquad import QAAnswer, QAExample
+from nbhelpers.qa.korquad_eval import evaluate_examples
+from nbhelpers.qa.task import PREDICTIONS_FILE, QATask
+from nbhelpers.qa.windows import build_qa_features
+from nbhelpers.wordpiece import train_wordpiece
 
 
 def test_validation_decodes_scores_and_writes_predictions(tmp_path: Path) -> None:

@@ -6,18 +6,11 @@ error naming the item (KLUE's ``guid``, or the KorNLI line), never a silent skip
 
 from __future__ import annotations
 
-from nbhelpers.corpora.base import (
-    ClassificationExample,
-    CorpusSpec,
-    Paths,
-    as_paths,
-    count_label_names,
-    iter_tsv_rows,
-    read_json,
-    register,
-)
+from nbhelpers.classification.examples import ClassificationExample, count_label_names
 from nbhelpers.download import RemoteFile
 from nbhelpers.errors import CorpusFormatError
+from nbhelpers.files import Paths, as_paths, iter_tsv_rows, read_json
+from nbhelpers.registry import CorpusSpec, register
 
 NLI_LABELS = ("entailment", "contradiction", "neutral")
 KORNLI_HEADER = ["sentence1", "sentence2", "gold_label"]

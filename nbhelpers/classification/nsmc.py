@@ -12,17 +12,11 @@ from __future__ import annotations
 
 import logging
 
-from nbhelpers.corpora.base import (
-    ClassificationExample,
-    CorpusSpec,
-    Paths,
-    as_paths,
-    count_label_names,
-    iter_tsv_rows,
-    register,
-)
+from nbhelpers.classification.examples import ClassificationExample, count_label_names
 from nbhelpers.download import RemoteFile
 from nbhelpers.errors import CorpusFormatError
+from nbhelpers.files import Paths, as_paths, iter_tsv_rows
+from nbhelpers.registry import CorpusSpec, register
 
 logger = logging.getLogger(__name__)
 

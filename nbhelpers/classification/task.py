@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from nbhelpers.tasks.base import TaskBase
+from nbhelpers.task import TaskBase
 
 
 class ClassificationTask(TaskBase):

@@ -2,7 +2,7 @@
 
 Every reader returns the same thing, a sentence and its entities as character spans over that
 sentence (``NERExample``), because spans are what the learner reads, what ``predict`` returns and what
-survives any tokenizer. Word-piece labels are derived from spans later (``nbhelpers.features.ner``).
+survives any tokenizer. Word-piece labels are derived from spans later (``nbhelpers.ner.features``).
 
 Three input formats:
 
@@ -31,49 +31,44 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from nbhelpers.corpora.base import CorpusSpec, Paths, as_paths, read_lines, register
 from nbhelpers.download import RemoteFile
 from nbhelpers.errors import CorpusFormatError
+from nbhelpers.files import Paths, as_paths, read_lines
+from nbhelpers.ner.spans import EntitySpan, parse_tagged, spans_from_bio
+from nbhelpers.registry import CorpusSpec, register
 
 logger = logging.getLogger(__name__)
 
+
 KMOU_TAGS = ("PER", "ORG", "LOC", "DAT", "TIM", "DUR", "MNY", "PNT", "NOH", "POH")
 """The ten KMOU entity types, in the order label lists use."""
+
+
 KLUE_TAGS = ("PS", "LC", "OG", "DT", "TI", "QT")
 """The six KLUE-NER entity types."""
+
 
 BOOK_SEPARATOR = "\u241e"
 """``␞``: separates the raw and the tagged sentence in the book's tutorial files."""
 
+
 KMOU_COMMIT = "1e557de738b8e6215c7cacac116e735518c0f680"
+
+
 KMOU_RAW = f"https://raw.githubusercontent.com/kmounlp/NER/{KMOU_COMMIT}"
+
+
 KMOU_MANIFEST = Path(__file__).resolve().parent / "kmou_ner_manifest.tsv"
+
+
 VALIDATION_BUCKETS = 10
 """About one source file in ``VALIDATION_BUCKETS`` goes to validation."""
 
+
 KLUE_COMMIT = "3efd98708a40ff49251fddde35453f8fbb11f536"
+
+
 KLUE_RAW = f"https://raw.githubusercontent.com/KLUE-benchmark/KLUE/{KLUE_COMMIT}/klue_benchmark/klue-ner-v1.1"
-
-# ``<text:TAG>``; the text is matched lazily so a colon inside it (``<12:30:TIM>``) stays in the text,
-# and it may hold one level of angle brackets (``<<꽃>:POH>`` for the title ``<꽃>``).
-_ENTITY_RE = re.compile(r"<((?:[^<>]|<[^<>]*>)+?):([A-Z]+)>")
-
-
-@dataclass(frozen=True)
-class EntitySpan:
-    """One entity mention as characters of its sentence.
-
-    Attributes:
-        start: Index of the first character.
-        end: Index one past the last character (``text == sentence[start:end]``).
-        label: Entity type, e.g. ``"PER"``.
-        text: The mention itself.
-    """
-
-    start: int
-    end: int
-    label: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -89,37 +84,6 @@ class NERExample:
     guid: str
     text: str
     entities: tuple[EntitySpan, ...]
-
-
-def parse_tagged(tagged: str) -> tuple[str, list[EntitySpan]]:
-    """Split ``―<효진:PER> 역의 ...`` into the plain sentence and its entity spans over that sentence."""
-    plain: list[str] = []
-    spans: list[EntitySpan] = []
-    length = 0
-    cursor = 0
-    for match in _ENTITY_RE.finditer(tagged):
-        before = tagged[cursor : match.start()]
-        plain.append(before)
-        length += len(before)
-        text, label = match.group(1), match.group(2)
-        spans.append(EntitySpan(length, length + len(text), label, text))
-        plain.append(text)
-        length += len(text)
-        cursor = match.end()
-    plain.append(tagged[cursor:])
-    return "".join(plain), spans
-
-
-def to_tagged(text: str, entities: Iterable[EntitySpan]) -> str:
-    """The inverse of ``parse_tagged``: ``text`` with each mention written as ``<mention:TAG>``."""
-    parts: list[str] = []
-    cursor = 0
-    for span in sorted(entities, key=lambda s: s.start):
-        parts.append(text[cursor : span.start])
-        parts.append(f"<{text[span.start : span.end]}:{span.label}>")
-        cursor = span.end
-    parts.append(text[cursor:])
-    return "".join(parts)
 
 
 def _check_pair(raw: str, tagged: str, path: Path, location: str) -> tuple[str, list[EntitySpan]]:
@@ -232,25 +196,6 @@ def read_kmou_ner(paths: Paths) -> list[NERExample]:
     return examples
 
 
-def spans_from_bio(tags: Sequence[str], text: str) -> list[EntitySpan]:
-    """Entity spans from one BIO tag per character (or per position of ``text``).
-
-    An ``I-X`` that does not continue an ``X`` entity starts a new one, as conlleval reads it.
-    """
-    spans: list[EntitySpan] = []
-    start: int | None = None
-    label = ""
-    for index, tag in enumerate([*tags, "O"]):
-        prefix, _, kind = tag.partition("-")
-        continues = prefix == "I" and start is not None and kind == label
-        if start is not None and not continues:
-            spans.append(EntitySpan(start, index, label, text[start:index]))
-            start = None
-        if prefix in ("B", "I") and not continues:
-            start, label = index, kind
-    return spans
-
-
 def read_klue_ner(paths: Paths) -> list[NERExample]:
     """Sentences of KLUE-NER v1.1 TSV files; entities come from the per-character BIO tags."""
     examples: list[NERExample] = []
@@ -348,7 +293,10 @@ def kmou_remote_files(manifest: Path = KMOU_MANIFEST) -> tuple[tuple[RemoteFile,
 
 
 _KMOU_TRAIN, _KMOU_VAL = kmou_remote_files()
+
+
 _PINNED_SIZES = {Path(r.filename).name: r.size for r in _KMOU_TRAIN + _KMOU_VAL if r.size is not None}
+
 
 KMOU_NER = register(
     CorpusSpec(
@@ -364,6 +312,7 @@ KMOU_NER = register(
         license="KMOU NER corpus (kmounlp/NER): non-commercial use only",
     )
 )
+
 
 KLUE_NER = register(
     CorpusSpec(

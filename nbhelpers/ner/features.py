@@ -19,28 +19,25 @@ The round trip spans -> labels -> spans is exact unless an entity boundary falls
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 from transformers import (
-    AutoModelForTokenClassification,
     DataCollatorForTokenClassification,
-    PreTrainedModel,
     PreTrainedTokenizerBase,
 )
 
-from nbhelpers.corpora.ner import EntitySpan, NERExample, to_tagged
+from nbhelpers.ner.corpora import NERExample
+from nbhelpers.ner.spans import EntitySpan, Offsets, spans_from_token_tags, token_tags
 
 IGNORE_INDEX = -100
 """Label of special and padding positions: ``torch.nn.CrossEntropyLoss`` skips it."""
+
+
 ENCODE_BATCH = 2048
-Offsets = tuple[int, int] | None
-"""Characters ``[start, end)`` of one word piece; ``None`` for special tokens."""
 
 
 def bio_labels(entity_types: Sequence[str]) -> list[str]:
@@ -51,49 +48,6 @@ def bio_labels(entity_types: Sequence[str]) -> list[str]:
 def label_maps(labels: Sequence[str]) -> tuple[dict[int, str], dict[str, int]]:
     """``id2label`` and ``label2id`` for ``from_pretrained`` (they end up in the checkpoint's config)."""
     return dict(enumerate(labels)), {label: index for index, label in enumerate(labels)}
-
-
-def token_tags(offsets: Sequence[Offsets], entities: Sequence[EntitySpan]) -> list[str | None]:
-    """BIO tag per word piece (``None`` for special tokens) from entity spans over characters."""
-    tags: list[str | None] = []
-    for piece in offsets:
-        if piece is None:
-            tags.append(None)
-            continue
-        start, end = piece
-        tag = "O"
-        for span in entities:
-            if start < span.end and end > span.start:
-                tag = f"{'B' if start <= span.start else 'I'}-{span.label}"
-                break
-        tags.append(tag)
-    return tags
-
-
-def spans_from_token_tags(tags: Sequence[str | None], offsets: Sequence[Offsets], text: str) -> list[EntitySpan]:
-    """Entity spans over ``text`` from one BIO tag per word piece; an orphan ``I-X`` starts an entity."""
-    spans: list[EntitySpan] = []
-    start = end = -1
-    kind = ""
-
-    def close() -> None:
-        nonlocal start
-        if start >= 0:
-            spans.append(EntitySpan(start, end, kind, text[start:end]))
-        start = -1
-
-    for tag, piece in zip(tags, offsets):
-        if piece is None or tag is None:
-            continue
-        prefix, _, label = tag.partition("-")
-        if prefix == "I" and start >= 0 and label == kind:
-            end = piece[1]
-            continue
-        close()
-        if prefix in ("B", "I"):
-            start, end, kind = piece[0], piece[1], label
-    close()
-    return spans
 
 
 class NERDataset(Dataset):
@@ -249,76 +203,3 @@ def alignment_rows(
         chars = "" if piece is None else example.text[piece[0] : piece[1]]
         rows.append((token, chars, str(label) if label == IGNORE_INDEX else id2label[label]))
     return rows
-
-
-ENTITY_COLOURS = {
-    "PER": "#fde2e4", "PS": "#fde2e4", "ORG": "#d7e3fc", "OG": "#d7e3fc", "LOC": "#d8f3dc", "LC": "#d8f3dc",
-    "DAT": "#fff1c1", "DT": "#fff1c1", "TIM": "#ffe5d0", "TI": "#ffe5d0", "DUR": "#e9d8fd", "MNY": "#caf0f8",
-    "PNT": "#f1e3d3", "NOH": "#e2ece9", "QT": "#e2ece9", "POH": "#f8edeb",
-}
-
-
-def render_entities_html(text: str, spans: Sequence[EntitySpan]) -> str:
-    """The sentence with each entity highlighted and its type shown after it."""
-    parts: list[str] = []
-    cursor = 0
-    for span in sorted(spans, key=lambda s: s.start):
-        parts.append(html.escape(text[cursor : span.start]))
-        colour = ENTITY_COLOURS.get(span.label, "#eeeeee")
-        parts.append(
-            f"<span style='background:{colour};padding:1px 4px;border-radius:4px;color:#000'>"
-            f"{html.escape(text[span.start : span.end])}"
-            f" <b style='font-size:75%'>{html.escape(span.label)}</b></span>"
-        )
-        cursor = span.end
-    parts.append(html.escape(text[cursor:]))
-    return "<div style='line-height:2'>" + "".join(parts) + "</div>"
-
-
-class EntityRecognizer:
-    """A trained token classifier that turns raw sentences into entity spans over their characters."""
-
-    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, max_seq_length: int = 128) -> None:
-        self.model = model.eval()
-        self.tokenizer = tokenizer
-        self.max_seq_length = max_seq_length
-        self.id2label = {int(k): v for k, v in model.config.id2label.items()}
-        self.label2id = {v: k for k, v in self.id2label.items()}
-
-    @classmethod
-    def load(cls, path: str | Path, max_seq_length: int = 128) -> EntityRecognizer:
-        """From the best ``.ckpt`` of a run or from an exported directory (the label list comes with it)."""
-        from nbhelpers.inference import load_trained_model
-
-        model, tokenizer = load_trained_model(path, AutoModelForTokenClassification)
-        return cls(model, tokenizer, max_seq_length)
-
-    @torch.no_grad()
-    def predict_examples(self, examples: Sequence[NERExample], batch_size: int = 64) -> list[list[EntitySpan]]:
-        """Predicted spans for each sentence (gold entities, if any, are ignored)."""
-        dataset = encode_ner([NERExample(e.guid, e.text, ()) for e in examples], self.tokenizer, {"O": 0},
-                             self.max_seq_length)
-        loader = DataLoader(dataset, batch_size=batch_size, collate_fn=NERCollator(self.tokenizer))
-        device = next(self.model.parameters()).device
-        predictions: dict[int, list[int]] = {}
-        for batch in loader:
-            indices = batch.pop("feature_index").tolist()
-            batch.pop("labels")
-            logits = self.model(**{k: v.to(device) for k, v in batch.items()}).logits
-            for index, row in zip(indices, logits.argmax(dim=-1).cpu().tolist()):
-                predictions[index] = row[: len(dataset.offsets[index])]
-        return decode_predictions(dataset, predictions, self.id2label)
-
-    def predict(self, texts: Sequence[str], batch_size: int = 64) -> list[list[EntitySpan]]:
-        """Entity spans over the characters of each text."""
-        examples = [NERExample(f"input {i}", text, ()) for i, text in enumerate(texts)]
-        return self.predict_examples(examples, batch_size)
-
-    def tagged(self, text: str) -> str:
-        """The text in the corpus's ``<text:TAG>`` notation."""
-        return to_tagged(text, self.predict([text])[0])
-
-    def html(self, text: str) -> str:
-        """The text with its predicted entities coloured, for notebooks and the widget."""
-        spans = self.predict([text])[0]
-        return render_entities_html(text, spans) + f"<pre>{html.escape(to_tagged(text, spans))}</pre>"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
-from nbhelpers.corpora.ner import EntitySpan
+from nbhelpers.ner.spans import EntitySpan
 
 
 @dataclass

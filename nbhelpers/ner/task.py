@@ -2,7 +2,7 @@
 
 Training minimises cross-entropy over word pieces (special and padding positions carry -100 and are
 ignored). Validation keeps every window's predicted label ids, puts them back on the sentences'
-characters at the end of the epoch and scores entities with seqeval (``nbhelpers.metrics.ner``); the
+characters at the end of the epoch and scores entities with seqeval (``nbhelpers.ner.metrics``); the
 best checkpoint is the one with the highest micro entity F1 (``val_entity_f1``).
 """
 
@@ -12,9 +12,9 @@ from typing import Any
 
 import torch
 
-from nbhelpers.features.ner import IGNORE_INDEX, NERDataset, decode_predictions
-from nbhelpers.metrics.ner import EntityScores, entity_scores
-from nbhelpers.tasks.base import TaskBase
+from nbhelpers.ner.features import IGNORE_INDEX, NERDataset, decode_predictions
+from nbhelpers.ner.metrics import EntityScores, entity_scores
+from nbhelpers.task import TaskBase
 
 
 class NERTask(TaskBase):
@@ -58,7 +58,7 @@ class NERTask(TaskBase):
         dataloaders = self.trainer.val_dataloaders
         dataset = getattr(dataloaders, "dataset", None)
         if not isinstance(dataset, NERDataset):
-            raise TypeError("NERTask validates on a DataLoader over an NERDataset (nbhelpers.features.ner.encode_ner).")
+            raise TypeError("NERTask validates on a DataLoader over an NERDataset (nbhelpers.ner.features.encode_ner).")
         id2label = {int(k): v for k, v in self.model.config.id2label.items()}
         predicted = decode_predictions(dataset, self._predictions, id2label)
         # Sentences this process never saw (another device's share) would count as misses; score only ours.

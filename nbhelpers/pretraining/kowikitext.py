@@ -23,18 +23,16 @@ import os
 import re
 from pathlib import Path
 
-from nbhelpers.corpora.base import (
-    CorpusFiles,
-    CorpusSpec,
-    Paths,
-    as_paths,
-    download_corpus,
-    get_corpus,
-    read_lines,
-    register,
-)
 from nbhelpers.download import RemoteFile, Transport, extract_zip, fetch_file
 from nbhelpers.errors import CorpusFormatError, DownloadError
+from nbhelpers.files import Paths, as_paths, read_lines
+from nbhelpers.registry import (
+    CorpusFiles,
+    CorpusSpec,
+    download_corpus,
+    get_corpus,
+    register,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -16,17 +16,17 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import torch
 from torch.utils.data import Dataset
-from transformers import DataCollatorForLanguageModeling, PreTrainedTokenizerBase
-
-from nbhelpers.config import BaseConfig
+from transformers import PreTrainedTokenizerBase
 
 ENCODE_BATCH = 4096
+
+
 IS_NEXT = 0
+
+
 RANDOM_NEXT = 1
 """``BertForPreTraining``'s convention: label 0 means B continues A, 1 means B is random."""
 
@@ -183,78 +183,6 @@ class PretrainingDataset(Dataset):
         }
 
 
-def mlm_collator(
-    config: BaseConfig, tokenizer: PreTrainedTokenizerBase, mlm_probability: float
-) -> DataCollatorForLanguageModeling:
-    """Pads each batch and masks it anew: 80 % ``[MASK]``, 10 % random token, 10 % unchanged."""
-    if config.accelerator == "tpu":
-        multiple = config.max_seq_length  # one shape for XLA: every batch padded to max_seq_length
-    elif config.accelerator == "gpu":
-        multiple = 8
-    else:
-        multiple = None
-    return DataCollatorForLanguageModeling(
-        tokenizer, mlm=True, mlm_probability=mlm_probability, pad_to_multiple_of=multiple
-    )
-
-
-class MaskedDataset(Dataset):
-    """A dataset masked once (fixed seed): the same validation inputs and labels every epoch."""
-
-    def __init__(self, items: list[dict[str, list[int] | int]]) -> None:
-        self.items = items
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __getitem__(self, index: int) -> dict[str, list[int] | int]:
-        return self.items[index]
-
-
-def mask_once(dataset: PretrainingDataset, collator: DataCollatorForLanguageModeling, seed: int) -> MaskedDataset:
-    """Apply ``collator``'s masking to every example once, reproducibly, and keep the unpadded result."""
-    generator_state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    items: list[dict[str, list[int] | int]] = []
-    try:
-        for index in range(len(dataset)):
-            item = dataset[index]
-            batch = collator.torch_call([item])
-            length = len(item["input_ids"])
-            items.append(
-                {
-                    "input_ids": batch["input_ids"][0, :length].tolist(),
-                    "token_type_ids": item["token_type_ids"],
-                    "attention_mask": item["attention_mask"],
-                    "labels": batch["labels"][0, :length].tolist(),
-                    "next_sentence_label": item["next_sentence_label"],
-                }
-            )
-    finally:
-        torch.random.set_rng_state(generator_state)
-    return MaskedDataset(items)
-
-
-class PadMaskedCollator:
-    """Pads already-masked examples: ``[PAD]`` inputs, attention 0 and label -100 on the padding."""
-
-    def __init__(self, pad_token_id: int, pad_to_multiple_of: int | None = None) -> None:
-        self.pad_token_id = pad_token_id
-        self.pad_to_multiple_of = pad_to_multiple_of
-
-    def __call__(self, items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-        length = max(len(item["input_ids"]) for item in items)
-        if self.pad_to_multiple_of:
-            length = -(-length // self.pad_to_multiple_of) * self.pad_to_multiple_of
-        pads = {"input_ids": self.pad_token_id, "token_type_ids": 0, "attention_mask": 0, "labels": -100}
-        batch = {
-            key: torch.tensor([item[key] + [value] * (length - len(item[key])) for item in items])
-            for key, value in pads.items()
-        }
-        batch["next_sentence_label"] = torch.tensor([item["next_sentence_label"] for item in items])
-        return batch
-
-
 def split_documents(
     documents: list[list[str]], fraction: float = 0.05, seed: int = 7
 ) -> tuple[list[list[str]], list[list[str]]]:
@@ -271,60 +199,3 @@ def split_documents(
     train = [d for i, d in enumerate(documents) if i not in held]
     val = [d for i, d in enumerate(documents) if i in held]
     return train, val
-
-
-def masking_table(
-    tokenizer: PreTrainedTokenizerBase, original: Sequence[int], masked: Sequence[int], labels: Sequence[int]
-) -> str:
-    """Before/after masking, one changed position per line: what the model sees and what it must predict."""
-    lines = []
-    for position, (before, after, label) in enumerate(zip(original, masked, labels)):
-        if label == -100:
-            continue
-        kind = "[MASK]" if after == tokenizer.mask_token_id else ("그대로" if after == before else "무작위 토큰")
-        lines.append(
-            f"{position:>4}  {tokenizer.convert_ids_to_tokens(before):<10} -> "
-            f"{tokenizer.convert_ids_to_tokens(after):<10} ({kind})"
-        )
-    return "\n".join(lines)
-
-
-def wordpiece_for_run(
-    texts: Sequence[str], vocab_size: int, save_dir: str | Path, resuming: bool
-) -> PreTrainedTokenizerBase:
-    """The run's WordPiece tokenizer, reloaded from ``save_dir`` with ``from_pretrained``.
-
-    A resumed run must keep the vocabulary its checkpoint was trained with, so an existing tokenizer
-    is reused when ``resuming``; otherwise it is trained anew on ``texts``.
-    """
-    from transformers import AutoTokenizer
-
-    from nbhelpers.modeling import train_wordpiece
-
-    save_dir = Path(save_dir)
-    if resuming and (save_dir / "tokenizer_config.json").is_file():
-        print(f"이어서 학습하므로 {save_dir} 의 토크나이저를 그대로 씁니다.")
-    else:
-        train_wordpiece(texts, vocab_size=vocab_size, save_dir=save_dir)
-    return AutoTokenizer.from_pretrained(save_dir)
-
-
-@torch.no_grad()
-def pseudo_log_likelihood(model: Any, tokenizer: PreTrainedTokenizerBase, sentence: str) -> float:
-    """Mean log-probability of each token when it alone is masked (a masked LM's 'how familiar is this').
-
-    Sentences seen in training tend to score higher than new ones of the same kind; that gap is what
-    membership-inference attacks on language models exploit.
-    """
-    ids = tokenizer(sentence, return_tensors="pt")["input_ids"][0]
-    positions = range(1, len(ids) - 1)
-    batch = ids.repeat(len(positions), 1)
-    for row, position in enumerate(positions):
-        batch[row, position] = tokenizer.mask_token_id
-    device = next(model.parameters()).device
-    output = model(input_ids=batch.to(device))
-    # BertForMaskedLM returns ``logits``, BertForPreTraining ``prediction_logits``.
-    logits = output.logits if hasattr(output, "logits") else output.prediction_logits
-    log_probs = logits.float().log_softmax(dim=-1).cpu()
-    scores = [log_probs[row, position, ids[position]] for row, position in enumerate(positions)]
-    return float(torch.stack(scores).mean())

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nbhelpers.corpora.base import CorpusSpec, Paths, as_paths, read_json, register
 from nbhelpers.download import RemoteFile
 from nbhelpers.errors import CorpusFormatError
+from nbhelpers.files import Paths, as_paths, read_json
+from nbhelpers.registry import CorpusSpec, register
 
 logger = logging.getLogger(__name__)
 

@@ -97,7 +97,7 @@ def evaluate(dataset: Sequence[Mapping[str, Any]] | Mapping[str, Any], predictio
 
 
 def evaluate_examples(examples: Iterable[Any], predictions: Mapping[str, str]) -> dict[str, float]:
-    """Same scores for examples from :func:`nbhelpers.corpora.korquad.read_korquad` (used during validation)."""
+    """Same scores for examples from :func:`nbhelpers.qa.korquad.read_korquad` (used during validation)."""
     return score_questions(
         ((example.qid, [answer.text for answer in example.answers]) for example in examples),
         predictions,

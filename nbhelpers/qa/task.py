@@ -3,8 +3,8 @@
 Training minimises the start/end cross-entropy of ``BertForQuestionAnswering`` over every window
 (windows without the answer point at ``[CLS]``). The old book stopped there and reported start/end
 token accuracy; here validation keeps every window's start and end logits, decodes each question over
-all of its windows at the end of the epoch (``nbhelpers.features.qa.decode_predictions``), scores the
-answer texts with the official KorQuAD 1.0 rules (``nbhelpers.metrics.korquad``), logs ``val_em`` and
+all of its windows at the end of the epoch (``nbhelpers.qa.decode.decode_predictions``), scores the
+answer texts with the official KorQuAD 1.0 rules (``nbhelpers.qa.korquad_eval``), logs ``val_em`` and
 ``val_f1`` (the best checkpoint is the one with the highest F1) and writes the predictions file the
 official script and the leaderboard read, ``predictions.json``, next to the checkpoints.
 """
@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from nbhelpers.features.qa import QADataset, QAPrediction, decode_predictions
-from nbhelpers.metrics.korquad import evaluate_examples, write_predictions
-from nbhelpers.tasks.base import TaskBase
+from nbhelpers.qa.dataset import QADataset
+from nbhelpers.qa.decode import QAPrediction, decode_predictions
+from nbhelpers.qa.korquad_eval import evaluate_examples, write_predictions
+from nbhelpers.task import TaskBase
 
 PREDICTIONS_FILE = "predictions.json"
 
@@ -78,7 +79,7 @@ class QATask(TaskBase):
         if not isinstance(dataset, QADataset) or dataset.examples is None:
             raise TypeError(
                 "QATask validates on a DataLoader over QADataset(features, examples) "
-                "(nbhelpers.features.qa), so that answers can be decoded and scored."
+                "(nbhelpers.qa.windows), so that answers can be decoded and scored."
             )
         return dataset
 

@@ -26,23 +26,19 @@ that happens.
 
 from __future__ import annotations
 
-import html
 import logging
-import math
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import numpy as np
-import torch
-from transformers import AutoModelForQuestionAnswering, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import (
+    PreTrainedTokenizerBase,
+)
 
-from nbhelpers.config import BaseConfig, QAConfig
-from nbhelpers.corpora.korquad import QAExample
+from nbhelpers.qa.korquad import QAExample
 
 logger = logging.getLogger(__name__)
+
 
 NO_OFFSET = -1
 """Offset value stored for tokens that are not part of the context ([CLS], question, [SEP], padding)."""
@@ -111,25 +107,6 @@ class QAFeatures:
     def windows_of(self, example_index: int) -> list[int]:
         """Feature indices of one example, in context order."""
         return [int(i) for i in np.flatnonzero(self.example_index == example_index)]
-
-
-@dataclass(frozen=True)
-class QAPrediction:
-    """The answer decoded for one question.
-
-    Attributes:
-        text: The answer, cut out of the original context (empty if no valid span was found).
-        start_char: Offset of the answer's first character in the context.
-        end_char: Offset just after its last character (``context[start_char:end_char] == text``).
-        score: Start logit plus end logit of the chosen span.
-        probability: Softmax of ``score`` over the question's n-best candidate spans.
-    """
-
-    text: str
-    start_char: int
-    end_char: int
-    score: float
-    probability: float
 
 
 def check_window_settings(
@@ -338,225 +315,3 @@ def label_text(features: QAFeatures, index: int, context: str) -> str:
     if start == 0 and end == 0:
         return ""
     return context[features.offsets[index, start, 0]:features.offsets[index, end, 1]]
-
-
-class QADataset(torch.utils.data.Dataset):
-    """Windows as tensors; ``feature_index`` travels with each one so logits can be matched back to questions.
-
-    Attributes:
-        features: The windows.
-        examples: The questions they came from (needed to decode and score at validation).
-    """
-
-    def __init__(self, features: QAFeatures, examples: Sequence[QAExample] | None = None) -> None:
-        self.features = features
-        self.examples = examples
-
-    def __len__(self) -> int:
-        return len(self.features)
-
-    def __getitem__(self, index: int) -> dict[str, Any]:
-        f = self.features
-        return {
-            "input_ids": f.input_ids[index],
-            "token_type_ids": f.token_type_ids[index],
-            "length": int(f.lengths[index]),
-            "start_positions": int(f.start_positions[index]),
-            "end_positions": int(f.end_positions[index]),
-            "feature_index": index,
-        }
-
-
-class QACollator:
-    """Stacks windows and cuts the batch to its longest real window (padding per batch, not to max_seq_length).
-
-    Attributes:
-        fixed_length: Pad every batch to this length instead (TPU: a new shape means an XLA recompilation).
-        multiple_of: Round the batch width up to a multiple of this (8 suits GPU tensor cores).
-    """
-
-    def __init__(self, fixed_length: int | None = None, multiple_of: int = 1) -> None:
-        self.fixed_length = fixed_length
-        self.multiple_of = multiple_of
-
-    @classmethod
-    def for_config(cls, config: BaseConfig) -> QACollator:
-        """The padding that :func:`nbhelpers.features.common.padding_options` chooses for the accelerator."""
-        from nbhelpers.features.common import padding_options
-
-        options = padding_options(config)
-        if options.get("padding") == "max_length":
-            return cls(fixed_length=options["max_length"])
-        return cls(multiple_of=options.get("pad_to_multiple_of") or 1)
-
-    def __call__(self, items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
-        full = len(items[0]["input_ids"])
-        if self.fixed_length is not None:
-            width = min(self.fixed_length, full)
-        else:
-            longest = max(item["length"] for item in items)
-            width = min(full, -(-longest // self.multiple_of) * self.multiple_of)
-        input_ids = torch.from_numpy(np.stack([item["input_ids"][:width] for item in items]).astype(np.int64))
-        token_type_ids = torch.from_numpy(np.stack([item["token_type_ids"][:width] for item in items]).astype(np.int64))
-        lengths = torch.tensor([item["length"] for item in items])
-        attention_mask = (torch.arange(width)[None, :] < lengths[:, None]).long()
-        return {
-            "input_ids": input_ids,
-            "token_type_ids": token_type_ids,
-            "attention_mask": attention_mask,
-            "start_positions": torch.tensor([item["start_positions"] for item in items]),
-            "end_positions": torch.tensor([item["end_positions"] for item in items]),
-            "feature_index": torch.tensor([item["feature_index"] for item in items]),
-        }
-
-
-def decode_predictions(
-    examples: Sequence[QAExample],
-    features: QAFeatures,
-    start_logits: np.ndarray,
-    end_logits: np.ndarray,
-    n_best_size: int = 20,
-    max_answer_length: int = 30,
-    feature_indices: Sequence[int] | np.ndarray | None = None,
-) -> dict[str, QAPrediction]:
-    """The best answer of every question that has at least one window among the logits.
-
-    ``start_logits``/``end_logits`` are ``(windows, width)`` arrays (width up to ``max_seq_length``;
-    padding beyond a window's length is ignored), row ``i`` belonging to feature ``feature_indices[i]``
-    (default: row ``i`` is feature ``i``).
-    """
-    start_logits = np.asarray(start_logits, dtype=np.float32)
-    end_logits = np.asarray(end_logits, dtype=np.float32)
-    rows = np.arange(len(start_logits)) if feature_indices is None else np.asarray(feature_indices)
-    candidates: dict[int, list[tuple[float, int, int]]] = defaultdict(list)
-    for row, feature in enumerate(rows):
-        feature = int(feature)
-        width = min(start_logits.shape[1], features.offsets.shape[1])
-        offsets = features.offsets[feature, :width]
-        in_context = offsets[:, 0] != NO_OFFSET
-        if not in_context.any():
-            continue
-        starts = np.where(in_context, start_logits[row, :width], -np.inf)
-        ends = np.where(in_context, end_logits[row, :width], -np.inf)
-        k = min(n_best_size, int(in_context.sum()))
-        best_starts = np.argpartition(-starts, k - 1)[:k]
-        best_ends = np.argpartition(-ends, k - 1)[:k]
-        span_length = best_ends[None, :] - best_starts[:, None] + 1
-        valid = (span_length >= 1) & (span_length <= max_answer_length)
-        kept = min(n_best_size, int(valid.sum()))
-        if kept == 0:
-            continue
-        # Only this window's n best pairs can be among the question's n best: keep those, not all k*k.
-        scores = np.where(valid, starts[best_starts][:, None] + ends[best_ends][None, :], -np.inf).ravel()
-        for flat in np.argpartition(-scores, kept - 1)[:kept]:
-            s, e = int(best_starts[flat // k]), int(best_ends[flat % k])
-            candidates[int(features.example_index[feature])].append(
-                (float(scores[flat]), int(offsets[s, 0]), int(offsets[e, 1]))
-            )
-    predictions: dict[str, QAPrediction] = {}
-    for index in sorted(set(int(features.example_index[int(f)]) for f in rows)):
-        example = examples[index]
-        found = sorted(candidates.get(index, []), key=lambda c: c[0], reverse=True)[:n_best_size]
-        if not found:
-            predictions[example.qid] = QAPrediction("", 0, 0, float("-inf"), 0.0)
-            continue
-        score, start_char, end_char = found[0]
-        # Windows overlap, so the same character span can appear more than once; count it once.
-        unique = {(s, e): c for c, s, e in reversed(found)}
-        top = max(unique.values())
-        probability = math.exp(score - top) / sum(math.exp(c - top) for c in unique.values())
-        predictions[example.qid] = QAPrediction(
-            example.context[start_char:end_char], start_char, end_char, score, probability
-        )
-    return predictions
-
-
-class QuestionAnswerer:
-    """A trained QA model that answers questions about contexts of any length (all windows, then decoding).
-
-    Attributes:
-        model: A ``...ForQuestionAnswering`` model.
-        tokenizer: Its fast tokenizer.
-        settings: ``max_seq_length``, ``max_query_length``, ``doc_stride``, ``n_best_size``,
-            ``max_answer_length`` (the book's values by default).
-    """
-
-    def __init__(
-        self,
-        model: PreTrainedModel,
-        tokenizer: PreTrainedTokenizerBase,
-        max_seq_length: int = 128,
-        max_query_length: int = 32,
-        doc_stride: int = 64,
-        n_best_size: int = 20,
-        max_answer_length: int = 30,
-    ) -> None:
-        self.model = model.eval()
-        self.tokenizer = tokenizer
-        self.settings = {
-            "max_seq_length": max_seq_length,
-            "max_query_length": max_query_length,
-            "doc_stride": doc_stride,
-            "n_best_size": n_best_size,
-            "max_answer_length": max_answer_length,
-        }
-
-    @classmethod
-    def from_config(cls, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, config: QAConfig) -> QuestionAnswerer:
-        """Use the window and decoding settings of a :class:`nbhelpers.config.QAConfig`."""
-        return cls(model, tokenizer, config.max_seq_length, config.max_query_length, config.doc_stride,
-                   config.n_best_size, config.max_answer_length)
-
-    @classmethod
-    def load(cls, path: str | Path, **settings: int) -> QuestionAnswerer:
-        """From the best ``.ckpt`` of a run or from an exported directory."""
-        from nbhelpers.inference import load_trained_model
-
-        model, tokenizer = load_trained_model(path, AutoModelForQuestionAnswering)
-        return cls(model, tokenizer, **settings)
-
-    @torch.no_grad()
-    def predict_examples(self, examples: Sequence[QAExample], batch_size: int = 32) -> dict[str, QAPrediction]:
-        """The answer to every example, keyed by question id."""
-        s = self.settings
-        features = build_qa_features(examples, self.tokenizer, s["max_seq_length"], s["max_query_length"],
-                                     s["doc_stride"])
-        loader = torch.utils.data.DataLoader(QADataset(features), batch_size=batch_size, collate_fn=QACollator())
-        device = next(self.model.parameters()).device
-        starts = np.full((len(features), s["max_seq_length"]), -np.inf, dtype=np.float32)
-        ends = np.full_like(starts, -np.inf)
-        for batch in loader:
-            index = batch.pop("feature_index").numpy()
-            inputs = {key: batch[key].to(device) for key in ("input_ids", "token_type_ids", "attention_mask")}
-            output = self.model(**inputs)
-            width = output.start_logits.shape[1]
-            starts[index, :width] = output.start_logits.float().cpu().numpy()
-            ends[index, :width] = output.end_logits.float().cpu().numpy()
-        return decode_predictions(examples, features, starts, ends, s["n_best_size"], s["max_answer_length"])
-
-    def predict(self, questions: Sequence[str], contexts: Sequence[str]) -> list[QAPrediction]:
-        """Answers to ``questions[i]`` about ``contexts[i]``."""
-        examples = [
-            QAExample(qid=str(i), title="", question=q, context=c, answers=())
-            for i, (q, c) in enumerate(zip(questions, contexts, strict=True))
-        ]
-        predictions = self.predict_examples(examples)
-        return [predictions[example.qid] for example in examples]
-
-    def answer(self, question: str, context: str) -> QAPrediction:
-        """The answer to one question about one context, however long the context is."""
-        return self.predict([question], [context])[0]
-
-
-def answer_html(context: str, prediction: QAPrediction) -> str:
-    """The context with the predicted answer highlighted, for the inference widget."""
-    if not prediction.text:
-        return f"<p>답을 찾지 못했습니다.</p><p>{html.escape(context)}</p>"
-    before = html.escape(context[: prediction.start_char])
-    answer = html.escape(context[prediction.start_char: prediction.end_char])
-    after = html.escape(context[prediction.end_char:])
-    return (
-        f"<p><b>답:</b> {answer} &nbsp; (문자 {prediction.start_char}–{prediction.end_char}, "
-        f"점수 {prediction.score:.2f}, 확률 {prediction.probability:.1%})</p>"
-        f"<p style='line-height:1.8'>{before}<mark style='background:#ffe066'>{answer}</mark>{after}</p>"
-    )

@@ -14,7 +14,7 @@ import random
 import re
 from pathlib import Path
 
-from nbhelpers.corpora.ner import parse_tagged
+from nbhelpers.ner.spans import parse_tagged
 
 OUT_DIR = Path(__file__).resolve().parent
 SEED = 20240404

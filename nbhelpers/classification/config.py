@@ -1,0 +1,42 @@
+"""Settings of chapters 2 (NSMC) and 3 (KLUE-NLI/KorNLI), with the book's names and values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from nbhelpers.config import BaseConfig
+
+
+@dataclass
+class ClassificationConfig(BaseConfig):
+    """Document classification (chapter 2, NSMC).
+
+    Attributes:
+        downstream_task_name: ``"document-classification"``.
+        downstream_corpus_name: ``"nsmc"``.
+    """
+
+    downstream_task_name: str = "document-classification"
+    downstream_corpus_name: str = "nsmc"
+    max_seq_length: int = 128
+    epochs: int = 3
+
+    SMOKE: ClassVar[dict[str, Any]] = {"max_seq_length": 64}
+
+
+@dataclass
+class PairClassificationConfig(BaseConfig):
+    """Sentence-pair classification (chapter 3, KLUE-NLI or KorNLI).
+
+    Attributes:
+        downstream_task_name: ``"pair-classification"``.
+        downstream_corpus_name: ``"klue-nli"`` (or ``"kornli"``).
+    """
+
+    downstream_task_name: str = "pair-classification"
+    downstream_corpus_name: str = "klue-nli"
+    max_seq_length: int = 64
+    epochs: int = 5
+
+    SMOKE: ClassVar[dict[str, Any]] = {"epochs": 10}

@@ -1,0 +1,129 @@
+"""Entities as character spans, and the two ways to and from them: `<text:TAG>` markup and BIO tags.
+
+The readers, the label alignment and the metric all speak spans; this module is the one place that
+converts between spans, tagged text and BIO tags (per character or per word piece).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+# ``<text:TAG>``; the text is matched lazily so a colon inside it (``<12:30:TIM>``) stays in the text,
+# and it may hold one level of angle brackets (``<<꽃>:POH>`` for the title ``<꽃>``).
+_ENTITY_RE = re.compile(r"<((?:[^<>]|<[^<>]*>)+?):([A-Z]+)>")
+
+
+@dataclass(frozen=True)
+class EntitySpan:
+    """One entity mention as characters of its sentence.
+
+    Attributes:
+        start: Index of the first character.
+        end: Index one past the last character (``text == sentence[start:end]``).
+        label: Entity type, e.g. ``"PER"``.
+        text: The mention itself.
+    """
+
+    start: int
+    end: int
+    label: str
+    text: str
+
+
+def parse_tagged(tagged: str) -> tuple[str, list[EntitySpan]]:
+    """Split ``―<효진:PER> 역의 ...`` into the plain sentence and its entity spans over that sentence."""
+    plain: list[str] = []
+    spans: list[EntitySpan] = []
+    length = 0
+    cursor = 0
+    for match in _ENTITY_RE.finditer(tagged):
+        before = tagged[cursor : match.start()]
+        plain.append(before)
+        length += len(before)
+        text, label = match.group(1), match.group(2)
+        spans.append(EntitySpan(length, length + len(text), label, text))
+        plain.append(text)
+        length += len(text)
+        cursor = match.end()
+    plain.append(tagged[cursor:])
+    return "".join(plain), spans
+
+
+def to_tagged(text: str, entities: Iterable[EntitySpan]) -> str:
+    """The inverse of ``parse_tagged``: ``text`` with each mention written as ``<mention:TAG>``."""
+    parts: list[str] = []
+    cursor = 0
+    for span in sorted(entities, key=lambda s: s.start):
+        parts.append(text[cursor : span.start])
+        parts.append(f"<{text[span.start : span.end]}:{span.label}>")
+        cursor = span.end
+    parts.append(text[cursor:])
+    return "".join(parts)
+
+
+def spans_from_bio(tags: Sequence[str], text: str) -> list[EntitySpan]:
+    """Entity spans from one BIO tag per character (or per position of ``text``).
+
+    An ``I-X`` that does not continue an ``X`` entity starts a new one, as conlleval reads it.
+    """
+    spans: list[EntitySpan] = []
+    start: int | None = None
+    label = ""
+    for index, tag in enumerate([*tags, "O"]):
+        prefix, _, kind = tag.partition("-")
+        continues = prefix == "I" and start is not None and kind == label
+        if start is not None and not continues:
+            spans.append(EntitySpan(start, index, label, text[start:index]))
+            start = None
+        if prefix in ("B", "I") and not continues:
+            start, label = index, kind
+    return spans
+
+
+Offsets = tuple[int, int] | None
+"""Characters ``[start, end)`` of one word piece; ``None`` for special tokens."""
+
+
+def token_tags(offsets: Sequence[Offsets], entities: Sequence[EntitySpan]) -> list[str | None]:
+    """BIO tag per word piece (``None`` for special tokens) from entity spans over characters."""
+    tags: list[str | None] = []
+    for piece in offsets:
+        if piece is None:
+            tags.append(None)
+            continue
+        start, end = piece
+        tag = "O"
+        for span in entities:
+            if start < span.end and end > span.start:
+                tag = f"{'B' if start <= span.start else 'I'}-{span.label}"
+                break
+        tags.append(tag)
+    return tags
+
+
+def spans_from_token_tags(tags: Sequence[str | None], offsets: Sequence[Offsets], text: str) -> list[EntitySpan]:
+    """Entity spans over ``text`` from one BIO tag per word piece; an orphan ``I-X`` starts an entity."""
+    spans: list[EntitySpan] = []
+    start = end = -1
+    kind = ""
+
+    def close() -> None:
+        nonlocal start
+        if start >= 0:
+            spans.append(EntitySpan(start, end, kind, text[start:end]))
+        start = -1
+
+    for tag, piece in zip(tags, offsets):
+        if piece is None or tag is None:
+            continue
+        prefix, _, label = tag.partition("-")
+        if prefix == "I" and start >= 0 and label == kind:
+            end = piece[1]
+            continue
+        close()
+        if prefix in ("B", "I"):
+            start, end, kind = piece[0], piece[1], label
+    close()
+    return spans

@@ -1,0 +1,54 @@
+"""Settings of chapter 1 (BERT pretraining from scratch): tokenizer, model shape and masking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from nbhelpers.config import BaseConfig
+
+
+@dataclass
+class PretrainConfig(BaseConfig):
+    """BERT pretraining from scratch (chapter 1): WordPiece tokenizer, MLM and NSP.
+
+    Attributes:
+        downstream_task_name: ``"pretraining"``.
+        downstream_corpus_name: ``"kowikitext"`` (dev split by default) or ``"kowikitext-full"``.
+        vocab_size: WordPiece vocabulary size, special tokens included.
+        hidden_size: Width of the BERT shell.
+        num_hidden_layers: Transformer layers.
+        num_attention_heads: Attention heads per layer.
+        intermediate_size: Feed-forward width.
+        mlm_probability: Fraction of tokens chosen for masking (80 % [MASK], 10 % random, 10 % kept).
+        short_seq_probability: Chance that an example targets a shorter length, as in BERT's original recipe.
+        nsp_probability: Chance that segment B is a random sentence from another document.
+    """
+
+    pretrained_model_name: str = ""
+    downstream_task_name: str = "pretraining"
+    downstream_corpus_name: str = "kowikitext"
+    max_seq_length: int = 128
+    learning_rate: float = 5e-4
+    epochs: int = 10
+    vocab_size: int = 16000
+    hidden_size: int = 256
+    num_hidden_layers: int = 4
+    num_attention_heads: int = 4
+    intermediate_size: int = 1024
+    mlm_probability: float = 0.15
+    short_seq_probability: float = 0.1
+    nsp_probability: float = 0.5
+
+    SMOKE: ClassVar[dict[str, Any]] = {
+        "pretrained_model_name": "",
+        "vocab_size": 1000,
+        "hidden_size": 64,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 2,
+        "intermediate_size": 128,
+        "max_seq_length": 64,
+        "learning_rate": 2e-3,
+        "warmup_ratio": 0.05,
+        "epochs": 20,
+    }

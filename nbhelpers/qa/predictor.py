@@ -1,0 +1,112 @@
+"""Answering a question about any context with a trained model, and showing the answer in the text."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import (
+    AutoModelForQuestionAnswering,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+
+from nbhelpers.qa.config import QAConfig
+from nbhelpers.qa.dataset import QACollator, QADataset
+from nbhelpers.qa.decode import QAPrediction, decode_predictions
+from nbhelpers.qa.korquad import QAExample
+from nbhelpers.qa.windows import build_qa_features
+
+
+class QuestionAnswerer:
+    """A trained QA model that answers questions about contexts of any length (all windows, then decoding).
+
+    Attributes:
+        model: A ``...ForQuestionAnswering`` model.
+        tokenizer: Its fast tokenizer.
+        settings: ``max_seq_length``, ``max_query_length``, ``doc_stride``, ``n_best_size``,
+            ``max_answer_length`` (the book's values by default).
+    """
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        max_seq_length: int = 128,
+        max_query_length: int = 32,
+        doc_stride: int = 64,
+        n_best_size: int = 20,
+        max_answer_length: int = 30,
+    ) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.settings = {
+            "max_seq_length": max_seq_length,
+            "max_query_length": max_query_length,
+            "doc_stride": doc_stride,
+            "n_best_size": n_best_size,
+            "max_answer_length": max_answer_length,
+        }
+
+    @classmethod
+    def from_config(cls, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, config: QAConfig) -> QuestionAnswerer:
+        """Use the window and decoding settings of a :class:`nbhelpers.config.QAConfig`."""
+        return cls(model, tokenizer, config.max_seq_length, config.max_query_length, config.doc_stride,
+                   config.n_best_size, config.max_answer_length)
+
+    @classmethod
+    def load(cls, path: str | Path, **settings: int) -> QuestionAnswerer:
+        """From the best ``.ckpt`` of a run or from an exported directory."""
+        from nbhelpers.predictor import load_trained_model
+
+        model, tokenizer = load_trained_model(path, AutoModelForQuestionAnswering)
+        return cls(model, tokenizer, **settings)
+
+    @torch.no_grad()
+    def predict_examples(self, examples: Sequence[QAExample], batch_size: int = 32) -> dict[str, QAPrediction]:
+        """The answer to every example, keyed by question id."""
+        s = self.settings
+        features = build_qa_features(examples, self.tokenizer, s["max_seq_length"], s["max_query_length"],
+                                     s["doc_stride"])
+        loader = torch.utils.data.DataLoader(QADataset(features), batch_size=batch_size, collate_fn=QACollator())
+        device = next(self.model.parameters()).device
+        starts = np.full((len(features), s["max_seq_length"]), -np.inf, dtype=np.float32)
+        ends = np.full_like(starts, -np.inf)
+        for batch in loader:
+            index = batch.pop("feature_index").numpy()
+            inputs = {key: batch[key].to(device) for key in ("input_ids", "token_type_ids", "attention_mask")}
+            output = self.model(**inputs)
+            width = output.start_logits.shape[1]
+            starts[index, :width] = output.start_logits.float().cpu().numpy()
+            ends[index, :width] = output.end_logits.float().cpu().numpy()
+        return decode_predictions(examples, features, starts, ends, s["n_best_size"], s["max_answer_length"])
+
+    def predict(self, questions: Sequence[str], contexts: Sequence[str]) -> list[QAPrediction]:
+        """Answers to ``questions[i]`` about ``contexts[i]``."""
+        examples = [
+            QAExample(qid=str(i), title="", question=q, context=c, answers=())
+            for i, (q, c) in enumerate(zip(questions, contexts, strict=True))
+        ]
+        predictions = self.predict_examples(examples)
+        return [predictions[example.qid] for example in examples]
+
+    def answer(self, question: str, context: str) -> QAPrediction:
+        """The answer to one question about one context, however long the context is."""
+        return self.predict([question], [context])[0]
+
+
+def answer_html(context: str, prediction: QAPrediction) -> str:
+    """The context with the predicted answer highlighted, for the inference widget."""
+    if not prediction.text:
+        return f"<p>답을 찾지 못했습니다.</p><p>{html.escape(context)}</p>"
+    before = html.escape(context[: prediction.start_char])
+    answer = html.escape(context[prediction.start_char: prediction.end_char])
+    after = html.escape(context[prediction.end_char:])
+    return (
+        f"<p><b>답:</b> {answer} &nbsp; (문자 {prediction.start_char}–{prediction.end_char}, "
+        f"점수 {prediction.score:.2f}, 확률 {prediction.probability:.1%})</p>"
+        f"<p style='line-height:1.8'>{before}<mark style='background:#ffe066'>{answer}</mark>{after}</p>"
+    )
