@@ -7,6 +7,7 @@ triggers an XLA recompilation, so there every batch is padded to ``max_seq_lengt
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from nbhelpers.config import BaseConfig
@@ -19,3 +20,13 @@ def padding_options(config: BaseConfig) -> dict[str, Any]:
     if config.accelerator == "gpu":
         return {"padding": "longest", "pad_to_multiple_of": 8}  # tensor cores like multiples of 8
     return {"padding": "longest"}
+
+
+def length_order(lengths: Sequence[int]) -> list[int]:
+    """Indices of the examples from longest to shortest (stable for equal lengths).
+
+    Evaluation and prediction batch examples in this order so that each batch pads to a length close to
+    its own rows'; callers put the results back with the same indices, so outputs keep the input order.
+    The longest batch comes first, so an out-of-memory error shows up at once, not at the end.
+    """
+    return sorted(range(len(lengths)), key=lambda index: -lengths[index])

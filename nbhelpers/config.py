@@ -85,6 +85,23 @@ class BaseConfig:
     SMOKE: ClassVar[dict[str, Any]] = {}
     """Chapter-specific values of the smoke profile, on top of ``SMOKE_COMMON``."""
 
+    # Core code (trainer, checkpoints, registry) reads these three through properties, so a chapter may
+    # name its fields as the book does (``downstream_*`` in chapters 2-5) or in its own words (chapter 1).
+    @property
+    def model_dir(self) -> str:
+        """Where checkpoints, logs, ``metrics.json`` and the export go."""
+        return self.downstream_model_dir
+
+    @property
+    def corpus_name(self) -> str:
+        """Registry name of the corpus the chapter trains on."""
+        return self.downstream_corpus_name
+
+    @property
+    def task_name(self) -> str:
+        """What the chapter trains, e.g. ``"document-classification"``."""
+        return self.downstream_task_name
+
 
 SMOKE_COMMON: dict[str, Any] = {
     "pretrained_model_name": TINY_MODEL,

@@ -49,7 +49,7 @@ def show_progress_bar(config: BaseConfig) -> bool:
 
 def make_trainer(config: BaseConfig, monitor: str, mode: str = "max", **overrides: Any) -> pl.Trainer:
     """A Trainer wired to ``config``: devices, precision, checkpoints, CSV logs, clipping, step limits."""
-    model_dir = Path(config.downstream_model_dir)
+    model_dir = Path(config.model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
     checkpoint = ModelCheckpoint(
         dirpath=model_dir,
@@ -86,7 +86,7 @@ def make_trainer(config: BaseConfig, monitor: str, mode: str = "max", **override
 
 def last_checkpoint(config: BaseConfig) -> str | None:
     """``last.ckpt`` of an interrupted run to resume from, or None for a fresh start."""
-    path = Path(config.downstream_model_dir) / "last.ckpt"
+    path = Path(config.model_dir) / "last.ckpt"
     if config.resume and path.is_file():
         print(f"{path} 에서 이어서 학습합니다 (처음부터 하려면 이 파일을 지우거나 resume=False).")
         return str(path)
@@ -135,7 +135,7 @@ def finish_training(
         "versions": library_versions(),
     }
     if trainer.is_global_zero:
-        path = Path(config.downstream_model_dir) / "metrics.json"
+        path = Path(config.model_dir) / "metrics.json"
         path.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
         print(f"검증 지표를 {path} 에 저장했습니다.")
     return record
@@ -144,7 +144,7 @@ def finish_training(
 def read_logged_metrics(config: BaseConfig) -> list[dict[str, float]]:
     """Rows of every CSV log under ``downstream_model_dir`` (a resumed run adds a new version), by step."""
     rows: list[dict[str, float]] = []
-    for path in sorted((Path(config.downstream_model_dir) / LOG_DIR_NAME).glob("version_*/metrics.csv")):
+    for path in sorted((Path(config.model_dir) / LOG_DIR_NAME).glob("version_*/metrics.csv")):
         with path.open(encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
                 rows.append({key: float(value) for key, value in row.items() if value not in ("", None)})

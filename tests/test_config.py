@@ -77,3 +77,10 @@ def test_gpu_and_tpu_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(config_module, "detect_accelerator", lambda requested: Accelerator("tpu", 1, "TPU x1"))
     config = resolve_config(ClassificationConfig(), env={}, show=False)
     assert (config.precision, config.batch_size, config.strategy) == ("bf16-true", 32, "auto")
+
+
+def test_core_reads_chapter_paths_through_properties() -> None:
+    from nbhelpers.classification.config import ClassificationConfig
+
+    config = ClassificationConfig(downstream_model_dir="/tmp/run", downstream_corpus_name="nsmc")
+    assert (config.model_dir, config.corpus_name, config.task_name) == ("/tmp/run", "nsmc", "document-classification")
