@@ -1,28 +1,47 @@
-"""Pinned, verified, resumable downloads.
+"""Pinned, verified, resumable downloads, and careful zip extraction.
 
 Colab sessions die mid-download and GitHub raw files change under a branch name, so every corpus file
 is pinned to a commit and checked against its git blob id or SHA-256. A file already on disk that
 verifies is used without touching the network; a partial file is resumed with an HTTP Range request;
 a corrupt one is fetched again; when the network is gone, the error says where to put the file by hand.
+
+A file only ever reaches its final name complete and verified: the bytes received are compared with
+the size the server announced (a connection that closes cleanly half-way does not raise, it just ends)
+and with the pinned size and hash. A ``.part`` file left by a crash is checked before it is resumed,
+because asking a server for the bytes after the end of a file is answered with HTTP 416 forever.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import logging
+import re
 import time
 import urllib.error
 import urllib.request
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
+from pathlib import Path, PurePosixPath
+from typing import Any, Protocol
 
 from nbhelpers.errors import DownloadError
 
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1 << 16
+HTTP_RANGE_NOT_SATISFIABLE = 416
+
+DEFAULT_MAX_UNZIPPED_BYTES = 4 << 30
+"""Default limit on what one zip may unpack to (all entries together); corpora set their own."""
+DEFAULT_MAX_RATIO = 100.0
+"""Default limit on an entry's uncompressed/compressed size; text deflates about 3-5x, a zip bomb ~1000x."""
+RATIO_CHECK_MIN_BYTES = 1 << 20
+"""Entries smaller than this are not ratio-checked: they cannot fill a disk, and tiny repetitive files
+(test fixtures, empty files) legitimately compress very well."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +95,42 @@ def verify(path: str | Path, remote: RemoteFile) -> bool:
     return True
 
 
+def _is_pinned(remote: RemoteFile) -> bool:
+    return remote.size is not None or remote.git_blob is not None or remote.sha256 is not None
+
+
+def size_record_path(dest: str | Path) -> Path:
+    """Where :func:`record_size` keeps the size of ``dest``: a small JSON file beside it."""
+    dest = Path(dest)
+    return dest.with_name(dest.name + ".size.json")
+
+
+def record_size(remote: RemoteFile, path: str | Path) -> None:
+    """Remember the size of ``path``, a verified copy of ``remote``, for later :func:`fetch_file` calls.
+
+    For files whose publisher gives no hash (GitHub release assets such as kowikitext's zips) the caller
+    verifies the first copy some other way (the zip's CRCs) and records its size here; from then on the
+    size is a pin like any other, so a truncated or replaced file is caught before it is used.
+    """
+    path = Path(path)
+    record = size_record_path(path)
+    temporary = record.with_name(record.name + ".tmp")
+    temporary.write_text(json.dumps({"url": remote.url, "size": path.stat().st_size}) + "\n", encoding="utf-8")
+    temporary.replace(record)
+
+
+def recorded_size(remote: RemoteFile, dest: str | Path) -> int | None:
+    """The size :func:`record_size` stored for ``remote`` at ``dest``, or None (none, unreadable, other URL)."""
+    try:
+        record = json.loads(size_record_path(dest).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("url") != remote.url:
+        return None
+    size = record.get("size")
+    return size if isinstance(size, int) and size >= 0 else None
+
+
 class Transport(Protocol):
     """How bytes get here; tests pass a fake, the notebooks use HTTP."""
 
@@ -83,9 +138,14 @@ class Transport(Protocol):
         """Start reading ``url`` at byte ``start``.
 
         Returns the chunks, the total size of the whole file if known, and whether the server honoured
-        the range (if not, the chunks start at byte 0).
+        the range (if not, the chunks start at byte 0). A ``start`` at or past the end of the file raises
+        ``urllib.error.HTTPError`` with code 416, as ``urlopen`` does. The chunks may simply stop early
+        (a connection closed cleanly); :func:`fetch_file` notices by comparing with the total.
         """
         ...
+
+
+_CONTENT_RANGE_TOTAL = re.compile(r"/(\d+)\s*$")
 
 
 class HttpTransport:
@@ -98,10 +158,14 @@ class HttpTransport:
         request = urllib.request.Request(url, headers={"User-Agent": "nbhelpers"})
         if start > 0:
             request.add_header("Range", f"bytes={start}-")
+        # HTTP errors (404, 416, ...) are raised by urlopen as urllib.error.HTTPError.
         response = urllib.request.urlopen(request, timeout=self.timeout)  # noqa: S310 (pinned https URLs)
         resumed = start > 0 and response.status == 206
         length = response.headers.get("Content-Length")
         total = int(length) + (start if resumed else 0) if length is not None else None
+        content_range = _CONTENT_RANGE_TOTAL.search(response.headers.get("Content-Range") or "")
+        if resumed and content_range:
+            total = int(content_range.group(1))
 
         def chunks() -> Iterator[bytes]:
             with response:
@@ -116,6 +180,71 @@ def _progress(total: int | None, initial: int, desc: str, enabled: bool):  # noq
     return tqdm(total=total, initial=initial, unit="B", unit_scale=True, desc=desc, disable=not enabled)
 
 
+def _settle_part(part: Path, remote: RemoteFile) -> bool:
+    """Check a ``.part`` left by an earlier run before resuming it; True when it is already the whole file.
+
+    Resuming a complete or oversized ``.part`` would ask for bytes past the end of the file, which the
+    server refuses with HTTP 416 on every attempt.
+    """
+    if not part.is_file():
+        return False
+    size = part.stat().st_size
+    if remote.size is not None and size > remote.size:
+        logger.warning("%s is larger than the file (%d > %d bytes); starting again.", part, size, remote.size)
+        part.unlink()
+        return False
+    if _is_pinned(remote) and (remote.size is None or size == remote.size):
+        if verify(part, remote):
+            return True
+        if remote.size is not None:  # full size but wrong bytes: resuming cannot fix it
+            logger.warning("%s has the full size but does not verify; starting again.", part)
+            part.unlink()
+    return False
+
+
+class _Incomplete(Exception):
+    """The server stopped sending before the end of the file; the next attempt resumes."""
+
+
+def _receive(remote: RemoteFile, part: Path, transport: Transport, desc: str, progress: bool) -> None:
+    """One attempt: append to (or restart) ``part`` until the stream ends; raise when it ended too early."""
+    start = part.stat().st_size if part.exists() else 0
+    try:
+        chunks, total, resumed = transport.open(remote.url, start)
+    except urllib.error.HTTPError as error:
+        if error.code != HTTP_RANGE_NOT_SATISFIABLE or start == 0:
+            raise
+        # The .part is at or past the end of the file on the server (e.g. the file changed): start over.
+        logger.warning("%s cannot be resumed (HTTP 416); downloading from the start.", part)
+        part.unlink()
+        start = 0
+        chunks, total, resumed = transport.open(remote.url, 0)
+    if not resumed:
+        start = 0
+    expected = remote.size if remote.size is not None else total
+    received = start
+    try:
+        if remote.size is not None and total is not None and total != remote.size:
+            part.unlink(missing_ok=True)
+            raise DownloadError(f"the server announced {total} bytes, the pinned size is {remote.size}")
+        with part.open("ab" if resumed else "wb") as handle, _progress(expected, start, desc, progress) as bar:
+            for chunk in chunks:
+                handle.write(chunk)
+                received += len(chunk)
+                bar.update(len(chunk))
+                if expected is not None and received > expected:
+                    break
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()  # releases the HTTP connection when we stop reading early
+    if expected is not None and received > expected:
+        part.unlink()
+        raise DownloadError(f"the server sent more than the {expected} bytes it announced")
+    if expected is not None and received < expected:
+        raise _Incomplete(f"the connection closed after {received} of {expected} bytes")
+
+
 def fetch_file(
     remote: RemoteFile,
     dest: str | Path,
@@ -128,9 +257,14 @@ def fetch_file(
 
     A verified file already at ``dest`` is returned without any network access. Otherwise bytes go to
     ``dest + ".part"`` (resumed across attempts and across sessions), are verified, and only then moved
-    into place, so ``dest`` never holds a half-written file.
+    into place, so ``dest`` never holds a half-written file. A size stored by :func:`record_size` counts
+    as a pin for files that have none.
     """
     dest = Path(dest)
+    recorded = recorded_size(remote, dest) if remote.size is None else None
+    size_from_record = recorded is not None
+    if size_from_record:
+        remote = dataclasses.replace(remote, size=recorded)
     if verify(dest, remote):
         return dest
     if dest.exists():
@@ -138,18 +272,15 @@ def fetch_file(
         dest.unlink()
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
+    if _settle_part(part, remote):
+        part.replace(dest)
+        return dest
     transport = transport or HttpTransport()
     last_error: Exception | None = None
     for attempt in range(1, retries + 1):
-        start = part.stat().st_size if part.exists() else 0
         try:
-            chunks, total, resumed = transport.open(remote.url, start)
-            mode = "ab" if resumed else "wb"
-            with part.open(mode) as handle, _progress(total, start if resumed else 0, dest.name, progress) as bar:
-                for chunk in chunks:
-                    handle.write(chunk)
-                    bar.update(len(chunk))
-        except (OSError, urllib.error.URLError) as error:
+            _receive(remote, part, transport, dest.name, progress)
+        except (OSError, urllib.error.URLError, DownloadError, _Incomplete) as error:
             last_error = error
             logger.warning("Download of %s failed (attempt %d/%d): %s", remote.url, attempt, retries, error)
             if attempt < retries:
@@ -166,41 +297,124 @@ def fetch_file(
         for key, value in (("git blob id", remote.git_blob), ("sha256", remote.sha256), ("size", remote.size))
         if value is not None
     )
+    if size_from_record:
+        expected += f"; size recorded in {size_record_path(dest)}, delete it if upstream really changed"
+    reason = str(last_error)
     raise DownloadError(
-        f"Could not download {remote.url} after {retries} attempts ({last_error}).\n"
+        f"Could not download {remote.url} after {retries} attempts ({reason[:200]}).\n"
         f"  How to fix: check the network (on Colab: Runtime > Restart) and run the cell again; it resumes.\n"
         f"  Or download the file yourself and place it at {dest}"
         + (f" (it must have {expected})." if expected else ".")
     )
 
 
-def extract_zip(path: str | Path, dest: str | Path) -> list[Path]:
-    """Extract the zip at ``path`` into ``dest`` after checking every member's CRC; returns the files.
+def _safe_member_path(zip_path: Path, dest: Path, name: str) -> Path:
+    """Where entry ``name`` goes below ``dest``; entries that would land elsewhere are refused."""
+    pure = PurePosixPath(name.replace("\\", "/"))
+    target = dest.joinpath(*pure.parts) if pure.parts else dest
+    root = dest.resolve()
+    outside = (
+        pure.is_absolute()
+        or ".." in pure.parts
+        or re.match(r"^[A-Za-z]:", name) is not None
+        or (target.resolve() != root and root not in target.resolve().parents)
+    )
+    if outside:
+        raise DownloadError(
+            f"{zip_path}: entry {name[:80]!r} would be written outside {dest}; refusing to extract it.\n"
+            "  How to fix: this is not the corpus archive; delete it and run the cell again."
+        )
+    return target
+
+
+def _check_sizes(zip_path: Path, entries: list[zipfile.ZipInfo], max_total_bytes: int, max_ratio: float) -> None:
+    """Refuse a zip bomb from its central directory, before a single byte is decompressed."""
+    fix = "  How to fix: this is not the corpus archive; delete it and run the cell again."
+    total = 0
+    for info in entries:
+        total += info.file_size
+        if total > max_total_bytes:
+            raise DownloadError(
+                f"{zip_path}: entries up to {info.filename[:80]!r} unpack to {total:,} bytes, more than the "
+                f"{max_total_bytes:,} this corpus can need; refusing to extract.\n{fix}"
+            )
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size >= RATIO_CHECK_MIN_BYTES and ratio > max_ratio:
+            raise DownloadError(
+                f"{zip_path}: entry {info.filename[:80]!r} unpacks to {info.file_size:,} bytes, {ratio:,.0f} times "
+                f"its compressed size (at most {max_ratio:,.0f} expected); refusing to extract.\n{fix}"
+            )
+
+
+def _extract_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
+    """Write one entry through a temporary name; zipfile raises BadZipFile on a CRC mismatch at its end."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(target.name + ".part")
+    written = 0
+    try:
+        with archive.open(info) as source, temporary.open("wb") as sink:
+            for block in iter(lambda: source.read(1 << 20), b""):
+                written += len(block)
+                if written > info.file_size:  # zipfile stops at the declared size; never trust it blindly
+                    raise zipfile.BadZipFile(f"entry {info.filename!r} is longer than declared")
+                sink.write(block)
+        temporary.replace(target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _marker_path(path: Path, dest: Path) -> Path:
+    return dest / f".{path.name}.extracted.json"
+
+
+def _zip_stamp(path: Path, entries: list[zipfile.ZipInfo]) -> dict[str, Any]:
+    stat = path.stat()
+    return {
+        "zip_size": stat.st_size,
+        "zip_mtime_ns": stat.st_mtime_ns,
+        "entries": {info.filename: [info.file_size, info.CRC] for info in entries},
+    }
+
+
+def extract_zip(
+    path: str | Path,
+    dest: str | Path,
+    max_total_bytes: int = DEFAULT_MAX_UNZIPPED_BYTES,
+    max_ratio: float = DEFAULT_MAX_RATIO,
+) -> list[Path]:
+    """Extract the zip at ``path`` into ``dest``, checking every entry's CRC; returns the extracted files.
 
     Release assets such as kowikitext's have no published hash, so the zip's own CRCs are the check:
     a truncated or corrupt archive is deleted and ``DownloadError`` is raised, so fetching it again
-    starts from scratch. Already extracted files of the same size are not written again, and member
-    names that would land outside ``dest`` are refused.
-    """
-    import zipfile
-    import zlib
+    starts from scratch. Before anything is decompressed, entries that would land outside ``dest`` and
+    sizes that are absurd for the corpus (``max_total_bytes`` over all entries, ``max_ratio`` for one
+    entry of at least 1 MiB) are refused: a zip bomb would otherwise fill Colab's disk.
 
+    A marker beside the extracted files (``.NAME.zip.extracted.json``) records the zip's size, mtime and
+    entry CRCs. While the zip matches it, present files of the right size are not extracted (nor
+    decompressed) again; when the zip changed (fetched again, replaced), every file is rewritten.
+    """
     path, dest = Path(path), Path(dest)
+    marker = _marker_path(path, dest)
     try:
         with zipfile.ZipFile(path) as archive:
-            bad_member = archive.testzip()
-            if bad_member is not None:
-                raise zipfile.BadZipFile(f"CRC error in member {bad_member}")
-            root = dest.resolve()
+            members = archive.infolist()
+            files = [info for info in members if not info.is_dir()]
+            targets = [_safe_member_path(path, dest, info.filename) for info in members]
+            _check_sizes(path, files, max_total_bytes, max_ratio)
+            stamp = _zip_stamp(path, files)
+            try:
+                unchanged = json.loads(marker.read_text(encoding="utf-8")) == stamp
+            except (OSError, ValueError):
+                unchanged = False
+            if not unchanged:
+                marker.unlink(missing_ok=True)
             extracted: list[Path] = []
-            for info in archive.infolist():
-                target = (dest / info.filename).resolve()
-                if root != target and root not in target.parents:
-                    raise DownloadError(f"{path}: member {info.filename!r} would be extracted outside {dest}")
+            for info, target in zip(members, targets):
                 if info.is_dir():
                     continue
-                if not (target.is_file() and target.stat().st_size == info.file_size):
-                    archive.extract(info, dest)
+                if not (unchanged and target.is_file() and target.stat().st_size == info.file_size):
+                    _extract_entry(archive, info, target)
                 extracted.append(target)
     except (zipfile.BadZipFile, EOFError, zlib.error) as error:
         path.unlink(missing_ok=True)
@@ -208,4 +422,9 @@ def extract_zip(path: str | Path, dest: str | Path) -> list[Path]:
             f"{path} is not a valid zip archive ({error}); it was deleted so that the next attempt "
             "downloads it again."
         ) from error
+    if not unchanged:
+        dest.mkdir(parents=True, exist_ok=True)
+        temporary = marker.with_name(marker.name + ".tmp")
+        temporary.write_text(json.dumps(stamp) + "\n", encoding="utf-8")
+        temporary.replace(marker)
     return extracted

@@ -16,7 +16,8 @@ NLI_LABELS = ("entailment", "contradiction", "neutral")
 KORNLI_HEADER = ["sentence1", "sentence2", "gold_label"]
 _KLUE_COMMIT = "3efd98708a40ff49251fddde35453f8fbb11f536"
 _KLUE_RAW = f"https://raw.githubusercontent.com/KLUE-benchmark/KLUE/{_KLUE_COMMIT}/klue_benchmark/klue-nli-v1.1"
-_KORNLI_RAW = "https://raw.githubusercontent.com/kakaobrain/KorNLUDatasets/master/KorNLI"
+_KORNLI_COMMIT = "0df0fe7d496eb61b092e022e238c2230b29f1cbc"
+_KORNLI_RAW = f"https://raw.githubusercontent.com/kakaobrain/kor-nlu-datasets/{_KORNLI_COMMIT}/KorNLI"
 
 
 def _label_id(label: object, path: str, location: str) -> int:
@@ -75,21 +76,24 @@ KLUE_NLI = register(
     )
 )
 
-# KorNLI: no pinned commit or hashes are known to the project (see REFERENCE); it comes through
-# Korpora as in the book, and the fallback URLs follow the upstream default branch, unverified.
+# KorNLI comes through Korpora as in the book (which reads the upstream default branch); every file is
+# then checked against its git blob id at the pinned commit and fetched from there when it differs.
 KORNLI = register(
     CorpusSpec(
         name="kornli",
         task="pair-classification",
-        train_files=(RemoteFile(f"{_KORNLI_RAW}/multinli.train.ko.tsv", "kornli/multinli.train.ko.tsv"),
-                     RemoteFile(f"{_KORNLI_RAW}/snli_1.0_train.ko.tsv", "kornli/snli_1.0_train.ko.tsv")),
-        val_files=(RemoteFile(f"{_KORNLI_RAW}/xnli.dev.ko.tsv", "kornli/xnli.dev.ko.tsv"),),
+        train_files=(RemoteFile(f"{_KORNLI_RAW}/multinli.train.ko.tsv", "kornli/multinli.train.ko.tsv",
+                                git_blob="94d26a9d0dd045928148ef8691a256bd0e7d45c3"),
+                     RemoteFile(f"{_KORNLI_RAW}/snli_1.0_train.ko.tsv", "kornli/snli_1.0_train.ko.tsv",
+                                git_blob="c91761e52fca2a7420104589811346986ce94073")),
+        val_files=(RemoteFile(f"{_KORNLI_RAW}/xnli.dev.ko.tsv", "kornli/xnli.dev.ko.tsv",
+                              git_blob="21305150d466aa35d42b14e1890b7dcd58084634", size=511383),),
         read=read_kornli,
         count_labels=count_label_names(NLI_LABELS),
         label_names=NLI_LABELS,
         sample_train=("kornli_train.tsv",),
         sample_val=("kornli_val.tsv",),
         korpora_name="kornli",
-        license="KorNLI (kakaobrain/KorNLUDatasets), CC BY-SA 4.0",
+        license="KorNLI (kakaobrain/kor-nlu-datasets), CC BY-SA 4.0",
     )
 )

@@ -14,6 +14,10 @@ A file whose first non-blank line is a level-1 title is read as kowikitext; any 
 The upstream assets are zips in a GitHub release pinned by its tag. Their sizes and hashes are not
 recorded anywhere we could check, so the pins carry none; a download is checked by the zip's own CRCs
 instead (``download.extract_zip``), and a corrupt or truncated zip is deleted and fetched once more.
+Once a zip has passed that check its size is recorded beside it (``NAME.zip.size.json``, see
+``download.record_size``) and becomes its pin: a release asset can be replaced by its owner, and a copy
+on Drive can be cut short by a lost sync, so a zip of another size is fetched again before anything is
+extracted from it, rather than trusted because a file of that name exists.
 """
 
 from __future__ import annotations
@@ -23,7 +27,15 @@ import os
 import re
 from pathlib import Path
 
-from nbhelpers.download import RemoteFile, Transport, extract_zip, fetch_file
+from nbhelpers.download import (
+    DEFAULT_MAX_UNZIPPED_BYTES,
+    RemoteFile,
+    Transport,
+    extract_zip,
+    fetch_file,
+    record_size,
+    recorded_size,
+)
 from nbhelpers.errors import CorpusFormatError, DownloadError
 from nbhelpers.files import Paths, as_paths, read_lines
 from nbhelpers.registry import (
@@ -55,6 +67,14 @@ def _asset(split: str) -> RemoteFile:
 KOWIKITEXT_TRAIN = _asset("train")
 KOWIKITEXT_DEV = _asset("dev")
 KOWIKITEXT_TEST = _asset("test")
+
+# What each zip may unpack to, far above the real sizes (train about 1.6 GB of text, dev and test 0.5 %
+# of the articles each) and far below a zip bomb's: a bad archive is refused before it fills the disk.
+_MAX_UNZIPPED_BYTES = {
+    KOWIKITEXT_TRAIN.filename: 4 << 30,
+    KOWIKITEXT_DEV.filename: 256 << 20,
+    KOWIKITEXT_TEST.filename: 256 << 20,
+}
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -121,13 +141,21 @@ def count_sentences(documents: list[Document]) -> dict[str, int]:
 
 
 def _extracted(remote: RemoteFile, zip_path: Path, transport: Transport | None, progress: bool) -> list[Path]:
-    """The text files inside ``zip_path``; a corrupt zip (deleted by ``extract_zip``) is fetched once more."""
+    """The text files inside ``zip_path``; a corrupt zip (deleted by ``extract_zip``) is fetched once more.
+
+    The first zip whose CRCs verify has its size recorded (see the module docstring).
+    """
+    limit = _MAX_UNZIPPED_BYTES.get(remote.filename, DEFAULT_MAX_UNZIPPED_BYTES)
     try:
-        members = extract_zip(zip_path, zip_path.parent)
+        members = extract_zip(zip_path, zip_path.parent, max_total_bytes=limit)
     except DownloadError as error:
+        if zip_path.exists():  # refused (zip bomb, bad entry names): the same file would come back
+            raise
         logger.warning("%s; downloading it again.", error)
         fetch_file(remote, zip_path, transport=transport, progress=progress)
-        members = extract_zip(zip_path, zip_path.parent)
+        members = extract_zip(zip_path, zip_path.parent, max_total_bytes=limit)
+    if recorded_size(remote, zip_path) is None:
+        record_size(remote, zip_path)
     # macOS archivers add __MACOSX/ and ._ files that are not text.
     return [m for m in members if "__MACOSX" not in m.parts and not m.name.startswith(".")]
 
