@@ -1,19 +1,23 @@
 """Reading corpus files the same way everywhere: paths, globs, UTF-8 text, JSON and TSV rows.
 
 Every reader goes through these helpers so that a bad byte, a broken JSON document or a short TSV row
-is reported the same way: the file, the line and the fix.
+is reported the same way: the file, the line and the fix. A folder stands for the files of the corpus's
+format in it (KMOU NER is distributed as a folder of 1,427 files), wherever a path is accepted.
 """
 
 from __future__ import annotations
 
 import glob
 import json
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from nbhelpers.errors import CorpusFormatError
+from nbhelpers.errors import CorpusFormatError, clip, quote
+
+logger = logging.getLogger(__name__)
 
 PathLike = str | Path
 
@@ -21,28 +25,67 @@ PathLike = str | Path
 Paths = PathLike | Sequence[PathLike]
 
 
-def as_paths(paths: Paths) -> list[Path]:
-    """One path or several, as a list; lets every reader take either."""
-    if isinstance(paths, (str, Path)):
-        return [Path(paths)]
-    return [Path(p) for p in paths]
+ANY_FILE = ("*",)
+"""Patterns of a folder's files when the caller names no format: every visible file."""
 
 
-def expand_user_files(value: str) -> list[Path]:
-    """Paths from a config value: comma-separated, each may be a glob (``~/data/*.txt``)."""
+def describe_files(files: Sequence[Path], shown: int = 3) -> str:
+    """``"4 files: a.txt, b.txt, c.txt, ..."``: what was read, short enough for one line."""
+    names = ", ".join(clip(f.name, 60) for f in files[:shown])
+    return f"{len(files):,} file{'s' if len(files) != 1 else ''}: {names}{', ...' if len(files) > shown else ''}"
+
+
+def folder_files(folder: Path, patterns: Sequence[str]) -> list[Path]:
+    """The files of ``folder`` (not its subfolders) matching ``patterns``, sorted by name; hidden files skipped.
+
+    Hidden files are editor and macOS leftovers (``.DS_Store``, ``._00827_NER.txt``), never corpus files.
+    """
+    files = sorted(
+        {f for pattern in patterns for f in folder.glob(pattern) if f.is_file() and not f.name.startswith(".")}
+    )
+    if not files:
+        raise FileNotFoundError(
+            f"{folder}: the folder has no {' or '.join(patterns)} file. How to fix: point at the folder that "
+            "holds the corpus files, or at the files themselves."
+        )
+    logger.info("%s: reading %s", folder, describe_files(files))
+    return files
+
+
+def as_paths(paths: Paths, patterns: Sequence[str] = ANY_FILE) -> list[Path]:
+    """One path or several, as a list of files; a folder stands for its files matching ``patterns``."""
+    items = [paths] if isinstance(paths, (str, Path)) else paths
+    result: list[Path] = []
+    for item in (Path(p) for p in items):
+        result.extend(folder_files(item, patterns) if item.is_dir() else [item])
+    return result
+
+
+def expand_user_files(value: str, patterns: Sequence[str] = ANY_FILE) -> list[Path]:
+    """Files from a config value: comma-separated paths, each a file, a folder or a glob (``~/data/*.txt``).
+
+    A folder stands for its files matching ``patterns`` (the corpus's format), as in ``as_paths``.
+    """
     paths: list[Path] = []
     for item in (part.strip() for part in value.split(",")):
         if not item:
             continue
         item = os.path.expanduser(item)
-        matches = sorted(glob.glob(item)) if glob.has_magic(item) else [item]
-        if not matches or not all(Path(m).is_file() for m in matches):
+        matches = [Path(m) for m in sorted(glob.glob(item))] if glob.has_magic(item) else [Path(item)]
+        if not matches or not all(m.is_file() or m.is_dir() for m in matches):
             raise FileNotFoundError(
-                f"{item}: no such file. How to fix: check train_file/val_file (NBHELPERS_TRAIN_FILE, "
-                "NBHELPERS_VAL_FILE); several files are separated by commas and may use * patterns."
+                f"{clip(item)}: no such file or folder. How to fix: check train_file/val_file "
+                "(NBHELPERS_TRAIN_FILE, NBHELPERS_VAL_FILE); several paths are separated by commas, may "
+                "use * patterns, and a folder stands for its corpus files."
             )
-        paths.extend(Path(m) for m in matches)
+        paths.extend(as_paths(matches, patterns))
     return paths
+
+
+def check_not_empty(path: Path, found: int, problem: str, fix: str) -> None:
+    """Raise ``problem`` when ``path`` gave no examples: an empty file fails now, not as an IndexError hours later."""
+    if found == 0:
+        raise CorpusFormatError(path, "whole file", problem, fix)
 
 
 def read_text(path: Path) -> str:
@@ -73,6 +116,8 @@ def read_json(path: Path, fix: str) -> Any:
         return json.loads(read_text(path))
     except json.JSONDecodeError as error:
         raise CorpusFormatError(path, f"line {error.lineno}", f"not valid JSON ({error.msg})", fix) from None
+    except RecursionError:
+        raise CorpusFormatError(path, "whole file", "JSON nested too deeply to read", fix) from None
 
 
 def iter_tsv_rows(path: Path, header: Sequence[str], line_hint: str) -> Iterator[tuple[int, list[str]]]:
@@ -81,11 +126,15 @@ def iter_tsv_rows(path: Path, header: Sequence[str], line_hint: str) -> Iterator
     The header and the field count are checked here so every TSV reader reports them the same way;
     ``line_hint`` shows the user what one line should look like.
     """
-    for line_number, line in enumerate(read_lines(path), start=1):
+    lines = read_lines(path)
+    if not any(line.strip() for line in lines):
+        raise CorpusFormatError(path, "whole file", "the file is empty",
+                                f"write the header {chr(9).join(header)!r}, then one '{line_hint}' per line.")
+    for line_number, line in enumerate(lines, start=1):
         fields = line.split("\t")
         if line_number == 1:
             if fields != list(header):
-                raise CorpusFormatError(path, "line 1", f"header is {fields!r}, expected {list(header)!r}",
+                raise CorpusFormatError(path, "line 1", f"header is {quote(line)}, expected {chr(9).join(header)!r}",
                                         f"start the file with the line {chr(9).join(header)!r} (tab-separated).")
             continue
         if fields == [""]:

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from nbhelpers.download import RemoteFile, Transport, fetch_file, verify
-from nbhelpers.files import PathLike, Paths, as_paths, expand_user_files
+from nbhelpers.files import (
+    ANY_FILE,
+    PathLike,
+    Paths,
+    as_paths,
+    describe_files,
+    expand_user_files,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +45,9 @@ class CorpusSpec:
         sample_val: Same, for validation.
         korpora_name: Name in Korpora, for corpora the book fetched with ``Korpora.fetch``.
         license: Upstream licence, shown when the corpus is downloaded.
+        file_patterns: Which files of a folder are corpus files (a folder is accepted wherever files are).
+        read_val: Reader for validation files when they must meet more than training files (KorQuAD:
+            every question needs a gold answer to be scored); ``read`` otherwise.
     """
 
     name: str
@@ -51,6 +61,14 @@ class CorpusSpec:
     sample_val: tuple[str, ...] = ()
     korpora_name: str | None = None
     license: str = ""
+    file_patterns: tuple[str, ...] = ANY_FILE
+    read_val: Callable[[Paths], list[Any]] | None = None
+
+    def reader(self, split: str) -> Callable[[Paths], list[Any]]:
+        """The reader for ``"train"`` or ``"val"`` files."""
+        if split not in ("train", "val"):
+            raise ValueError(f"split={split!r}: use 'train' or 'val'.")
+        return self.read_val if split == "val" and self.read_val is not None else self.read
 
 
 @dataclass
@@ -124,7 +142,7 @@ def download_corpus(
 
     def resolve(user_value: str, group: Sequence[RemoteFile]) -> list[Path]:
         if user_value:
-            return expand_user_files(user_value)
+            return expand_user_files(user_value, spec.file_patterns)
         if len(group) == 1:
             return [fetch_file(group[0], root / group[0].filename, transport=transport, progress=progress)]
         # Many files (KMOU NER has 1,427): one bar over files rather than a bar per file.
@@ -138,13 +156,19 @@ def download_corpus(
     return CorpusFiles(train=resolve(train_file, spec.train_files), val=resolve(val_file, spec.val_files))
 
 
-def inspect_files(name: str, files: Sequence[PathLike]) -> dict[str, Any]:
-    """Parse ``files`` with the corpus's reader and summarise them (``python -m nbhelpers inspect``)."""
+def inspect_files(name: str, files: Sequence[PathLike], split: str = "train") -> dict[str, Any]:
+    """Parse ``files`` (folders: their corpus files) as ``split`` and summarise them (``python -m nbhelpers inspect``).
+
+    ``split="val"`` applies what only validation files need (KorQuAD: a gold answer for every question).
+    """
     spec = get_corpus(name)
-    examples = spec.read(as_paths(files))
+    paths = as_paths(files, spec.file_patterns)
+    examples = spec.reader(split)(paths)
     return {
         "corpus": spec.name,
+        "split": split,
         "files": [str(f) for f in files],
+        "files_read": describe_files(paths),
         "examples": len(examples),
         "labels": spec.count_labels(examples),
     }

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from nbhelpers.classification.examples import ClassificationExample, count_label_names
 from nbhelpers.download import RemoteFile
-from nbhelpers.errors import CorpusFormatError
-from nbhelpers.files import Paths, as_paths, iter_tsv_rows, read_json
+from nbhelpers.errors import CorpusFormatError, quote
+from nbhelpers.files import Paths, as_paths, check_not_empty, iter_tsv_rows, read_json
 from nbhelpers.registry import CorpusSpec, register
 
 NLI_LABELS = ("entailment", "contradiction", "neutral")
 KORNLI_HEADER = ["sentence1", "sentence2", "gold_label"]
+KLUE_NLI_PATTERNS = ("*.json",)
+KORNLI_PATTERNS = ("*.tsv",)
 _KLUE_COMMIT = "3efd98708a40ff49251fddde35453f8fbb11f536"
 _KLUE_RAW = f"https://raw.githubusercontent.com/KLUE-benchmark/KLUE/{_KLUE_COMMIT}/klue_benchmark/klue-nli-v1.1"
 _KORNLI_COMMIT = "0df0fe7d496eb61b092e022e238c2230b29f1cbc"
@@ -23,7 +25,7 @@ _KORNLI_RAW = f"https://raw.githubusercontent.com/kakaobrain/kor-nlu-datasets/{_
 def _label_id(label: object, path: str, location: str) -> int:
     if label not in NLI_LABELS:
         raise CorpusFormatError(
-            path, location, f"unknown label {label!r}",
+            path, location, f"unknown label {quote(label)}",
             f"use one of {', '.join(NLI_LABELS)} (the book maps them to 0, 1, 2).",
         )
     return NLI_LABELS.index(label)  # type: ignore[arg-type]
@@ -32,11 +34,13 @@ def _label_id(label: object, path: str, location: str) -> int:
 def read_klue_nli(paths: Paths) -> list[ClassificationExample]:
     """Premise/hypothesis pairs of KLUE-NLI JSON files (a list of objects with ``gold_label``)."""
     examples: list[ClassificationExample] = []
-    for path in as_paths(paths):
+    for path in as_paths(paths, KLUE_NLI_PATTERNS):
         items = read_json(path, "the file must be one JSON list of objects, as KLUE ships it.")
         if not isinstance(items, list):
             raise CorpusFormatError(path, "line 1", "the top level is not a JSON list",
                                     "wrap the items in [ ... ] as KLUE's files do.")
+        check_not_empty(path, len(items), "the list is empty: no premise/hypothesis pairs",
+                        "put at least one {\"guid\", \"premise\", \"hypothesis\", \"gold_label\"} object in the list.")
         for index, item in enumerate(items):
             guid = item.get("guid", f"item {index}") if isinstance(item, dict) else f"item {index}"
             missing = [key for key in ("premise", "hypothesis", "gold_label") if not isinstance(item, dict)
@@ -52,10 +56,13 @@ def read_klue_nli(paths: Paths) -> list[ClassificationExample]:
 def read_kornli(paths: Paths) -> list[ClassificationExample]:
     """Pairs of KorNLI TSV files (``sentence1<TAB>sentence2<TAB>gold_label``)."""
     examples: list[ClassificationExample] = []
-    for path in as_paths(paths):
+    for path in as_paths(paths, KORNLI_PATTERNS):
+        before = len(examples)
         for line_number, fields in iter_tsv_rows(path, KORNLI_HEADER, "premise<TAB>hypothesis<TAB>label"):
             label = _label_id(fields[2], str(path), f"line {line_number}")
             examples.append(ClassificationExample(f"{path.name}:{line_number}", fields[0], fields[1], label))
+        check_not_empty(path, len(examples) - before, "no premise/hypothesis pairs: only the header",
+                        "add one 'premise<TAB>hypothesis<TAB>label' line per pair after the header.")
     return examples
 
 
@@ -70,6 +77,7 @@ KLUE_NLI = register(
         read=read_klue_nli,
         count_labels=count_label_names(NLI_LABELS),
         label_names=NLI_LABELS,
+        file_patterns=KLUE_NLI_PATTERNS,
         sample_train=("klue_nli_train.json",),
         sample_val=("klue_nli_val.json",),
         license="KLUE-NLI (KLUE-benchmark/KLUE), CC BY-SA 4.0",
@@ -91,6 +99,7 @@ KORNLI = register(
         read=read_kornli,
         count_labels=count_label_names(NLI_LABELS),
         label_names=NLI_LABELS,
+        file_patterns=KORNLI_PATTERNS,
         sample_train=("kornli_train.tsv",),
         sample_val=("kornli_val.tsv",),
         korpora_name="kornli",

@@ -14,27 +14,33 @@ import logging
 
 from nbhelpers.classification.examples import ClassificationExample, count_label_names
 from nbhelpers.download import RemoteFile
-from nbhelpers.errors import CorpusFormatError
-from nbhelpers.files import Paths, as_paths, iter_tsv_rows
+from nbhelpers.errors import CorpusFormatError, quote
+from nbhelpers.files import Paths, as_paths, check_not_empty, iter_tsv_rows
 from nbhelpers.registry import CorpusSpec, register
 
 logger = logging.getLogger(__name__)
 
 NSMC_LABELS = ("negative", "positive")
 NSMC_HEADER = ["id", "document", "label"]
+NSMC_PATTERNS = ("*.txt", "*.tsv")
+"""Files of a folder that are read as NSMC (upstream ``ratings_*.txt``)."""
 _COMMIT = "cc0670e872d4ac27bfe36c87456783004b39ef6c"
 _RAW = f"https://raw.githubusercontent.com/e9t/nsmc/{_COMMIT}"
 
 
 def read_nsmc(paths: Paths) -> list[ClassificationExample]:
-    """Reviews of one or several NSMC files, in file order; empty reviews are skipped (see module doc)."""
+    """Reviews of one or several NSMC files (or folders of them), in file order; empty reviews are skipped.
+
+    A file with no review at all (only the header, or only empty reviews) is an error naming it.
+    """
     examples: list[ClassificationExample] = []
-    for path in as_paths(paths):
+    for path in as_paths(paths, NSMC_PATTERNS):
         skipped: list[int] = []
+        before = len(examples)
         for line_number, (guid, document, label) in iter_tsv_rows(path, NSMC_HEADER, "id<TAB>review<TAB>label"):
             if label not in ("0", "1"):
                 raise CorpusFormatError(
-                    path, f"line {line_number}", f"label {label!r} is not 0 or 1",
+                    path, f"line {line_number}", f"label {quote(label)} is not 0 or 1",
                     "use 0 for a negative review and 1 for a positive one.",
                 )
             if not document.strip():
@@ -43,6 +49,8 @@ def read_nsmc(paths: Paths) -> list[ClassificationExample]:
             examples.append(ClassificationExample(guid=guid, text_a=document, text_b=None, label=int(label)))
         if skipped:
             logger.warning("%s: skipped %d empty review(s) at line(s) %s", path, len(skipped), skipped[:10])
+        check_not_empty(path, len(examples) - before, "no reviews: only the header or empty reviews",
+                        "add at least one review, or leave this file out.")
     return examples
 
 
@@ -57,6 +65,7 @@ NSMC = register(
         read=read_nsmc,
         count_labels=count_label_names(NSMC_LABELS),
         label_names=NSMC_LABELS,
+        file_patterns=NSMC_PATTERNS,
         sample_train=("nsmc_train.txt",),
         sample_val=("nsmc_val.txt",),
         korpora_name="nsmc",

@@ -9,12 +9,18 @@ Three input formats:
 * KMOU corpus files (``kmounlp/NER``, folder ``말뭉치 - 형태소_개체명``): blocks of ``## n``, ``## raw
   sentence``, ``## sentence with <text:TAG>`` and morpheme lines, separated by blank lines. The tagged
   sentence is the source of truth; the morpheme lines (lemmatised, so not character-aligned) are
-  skipped. One upstream file starts with a UTF-8 BOM. A block whose tagged sentence does not match
-  its raw sentence is an error naming file and block, except in the pinned upstream files, which a
-  learner cannot fix: there it is skipped and logged.
+  skipped. One upstream file starts with a UTF-8 BOM. A ``##`` line after morpheme lines, or a
+  ``## n`` line after a complete header, starts the next block even when the blank line between them
+  is missing (merging them would keep only the last sentence); a header of more than three ``##``
+  lines is an error naming its fourth line. A block that does not parse (tagged and raw sentences
+  differ, an entity type outside the ten KMOU types) is an error naming file and block, except in the
+  pinned upstream files, which a learner cannot fix: there it is skipped and logged.
 * The book's own tutorial files: one sentence a line, ``raw sentence␞tagged sentence`` (U+241E).
 * KLUE-NER TSV: a ``## guid<TAB>tagged sentence`` comment, then one ``CHAR<TAB>BIO-TAG`` line per
-  character (spaces included); the character lines are the source of truth.
+  character (spaces included); the character lines are the source of truth. A tag whose type is not
+  one of KLUE's six is an error in the learner's files and a warning in the pinned upstream files.
+
+A file (or a folder's file) with no sentence at all is an error naming it.
 
 The KMOU corpus has no official split; ``is_validation_file`` puts whole source files in validation, so
 no sentence of an article can appear on both sides.
@@ -33,7 +39,8 @@ from urllib.parse import quote
 
 from nbhelpers.download import RemoteFile
 from nbhelpers.errors import CorpusFormatError
-from nbhelpers.files import Paths, as_paths, read_lines
+from nbhelpers.errors import quote as quote_text
+from nbhelpers.files import Paths, as_paths, check_not_empty, read_lines
 from nbhelpers.ner.spans import EntitySpan, parse_tagged, spans_from_bio
 from nbhelpers.registry import CorpusSpec, register
 
@@ -71,6 +78,20 @@ KLUE_COMMIT = "3efd98708a40ff49251fddde35453f8fbb11f536"
 KLUE_RAW = f"https://raw.githubusercontent.com/KLUE-benchmark/KLUE/{KLUE_COMMIT}/klue_benchmark/klue-ner-v1.1"
 
 
+KMOU_PATTERNS = ("*.txt",)
+"""Files of a folder read as KMOU or book-format NER files (upstream ``*_NER.txt``)."""
+
+
+KLUE_PATTERNS = ("*.tsv",)
+
+
+KLUE_PINNED_NAMES = ("klue-ner-v1.1_train.tsv", "klue-ner-v1.1_dev.tsv")
+"""Names of the downloaded KLUE-NER files, whose unknown tags are warned about rather than refused."""
+
+
+_BLOCK_NUMBER = re.compile(r"##\s*\d+\s*")
+
+
 @dataclass(frozen=True)
 class NERExample:
     """A sentence with its entity mentions.
@@ -86,6 +107,15 @@ class NERExample:
     entities: tuple[EntitySpan, ...]
 
 
+def _check_types(spans: Sequence[EntitySpan], known: Sequence[str], path: Path, location: str) -> None:
+    unknown = sorted({span.label for span in spans} - set(known))
+    if unknown:
+        raise CorpusFormatError(
+            path, location, f"entity type(s) {quote_text(', '.join(unknown))} are not KMOU types",
+            f"tag entities with one of {', '.join(known)} (e.g. <서울:LOC>).",
+        )
+
+
 def _check_pair(raw: str, tagged: str, path: Path, location: str) -> tuple[str, list[EntitySpan]]:
     plain, spans = parse_tagged(tagged)
     # Trailing blanks differ between the two lines in some hand-edited files; they hold no entity.
@@ -95,58 +125,87 @@ def _check_pair(raw: str, tagged: str, path: Path, location: str) -> tuple[str, 
             path,
             location,
             f"the tagged sentence does not match the raw sentence from character {at}: "
-            f"raw {raw[max(0, at - 10) : at + 10]!r} vs tagged-without-tags {plain[max(0, at - 10) : at + 10]!r}",
+            f"raw {quote_text(raw[max(0, at - 10) : at + 10])} vs tagged-without-tags "
+            f"{quote_text(plain[max(0, at - 10) : at + 10])}",
             "make the tagged sentence equal to the raw one once every <text:TAG> is replaced by its text "
             "(check for a missing '>' or a typo inside a tag).",
         )
+    _check_types(spans, KMOU_TAGS, path, location)
     return raw.rstrip(), spans
+
+
+def _is_header(line: str) -> bool:
+    # Morpheme lines are tab-separated, so a surface form '##' ('##\t##\tSW\tO') is not a header line.
+    return line.startswith("##") and "\t" not in line
+
+
+def split_kmou_blocks(lines: Sequence[str]) -> list[list[tuple[int, str]]]:
+    """Blocks of ``(line number, line)``; a missing blank line between two blocks still separates them.
+
+    A new block starts at a blank line, at a header line that follows morpheme lines, and at a ``## n``
+    line after a complete three-line header. Any other fourth header line stays in its block, where
+    reading it reports "more than three '##' lines" with that line's number.
+    """
+    blocks: list[list[tuple[int, str]]] = []
+    block: list[tuple[int, str]] = []
+    header = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            if block:
+                blocks.append(block)
+            block, header = [], 0
+            continue
+        if _is_header(line):
+            body_seen = len(block) > header
+            if block and (body_seen or (header == 3 and _BLOCK_NUMBER.fullmatch(line))):
+                blocks.append(block)
+                block, header = [], 0
+            if len(block) == header:
+                header += 1
+        block.append((number, line))
+    if block:
+        blocks.append(block)
+    return blocks
 
 
 def _read_kmou_blocks(path: Path, lines: list[str], skip_bad_blocks: bool = False) -> list[NERExample]:
     examples: list[NERExample] = []
-    block: list[tuple[int, str]] = []
-    ordinal = 0
-    skipped: list[str] = []
+    skipped: list[CorpusFormatError] = []
 
-    def flush() -> None:
-        if not block:
-            return
-        try:
-            read_block()
-        except CorpusFormatError as error:
-            if not skip_bad_blocks:
-                raise
-            skipped.append(error.location)
-        block.clear()
-
-    def read_block() -> None:
-        nonlocal ordinal
-        ordinal += 1
-        first_line = block[0][0]
-        comments = [line[2:].removeprefix(" ") for _, line in block if line.startswith("##")]
-        location = f"block {ordinal} (line {first_line})"
-        if len(comments) < 2:
+    def read_block(ordinal: int, block: list[tuple[int, str]]) -> NERExample:
+        header = [(number, line) for number, line in block if _is_header(line)]
+        location = f"block {ordinal} (line {block[0][0]})"
+        if len(header) > 3:
             raise CorpusFormatError(
-                path, location, f"{len(comments)} '##' line(s), expected '## n', '## raw sentence' and "
+                path, f"line {header[3][0]}", f"block {ordinal} has more than three '##' lines",
+                "a block is '## number', '## raw sentence', '## sentence with <text:TAG>', then its morpheme "
+                "lines; end each block with one blank line.",
+            )
+        if len(header) < 2:
+            raise CorpusFormatError(
+                path, location, f"{len(header)} '##' line(s), expected '## n', '## raw sentence' and "
                 "'## tagged sentence'",
                 "start every block with '## number', '## raw sentence', '## sentence with <text:TAG>' "
                 "and separate blocks by one blank line.",
             )
+        comments = [line[2:].removeprefix(" ") for _, line in header]
         raw, tagged = comments[-2], comments[-1]
         name = comments[0] if len(comments) > 2 else str(ordinal)
         text, spans = _check_pair(raw, tagged, path, location)
-        examples.append(NERExample(f"{path.name}:block {name}", text, tuple(spans)))
+        return NERExample(f"{path.name}:block {name}", text, tuple(spans))
 
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            block.append((number, line))
-        else:
-            flush()
-    flush()
+    for ordinal, block in enumerate(split_kmou_blocks(lines), start=1):
+        try:
+            examples.append(read_block(ordinal, block))
+        except CorpusFormatError as error:
+            if not skip_bad_blocks:
+                raise
+            skipped.append(error)
     if skipped:
         logger.warning(
-            "%s: skipped %d block(s) of the pinned upstream file that do not parse (%s); the rest is used.",
-            path, len(skipped), ", ".join(skipped[:5]) + (" ..." if len(skipped) > 5 else ""),
+            "%s: skipped %d block(s) of the pinned upstream file that do not parse: %s",
+            path, len(skipped),
+            "; ".join(f"{e.location}: {e.problem}" for e in skipped[:3]) + (" ..." if len(skipped) > 3 else ""),
         )
     return examples
 
@@ -180,7 +239,8 @@ def read_kmou_ner(paths: Paths) -> list[NERExample]:
     pinned upstream files: a learner cannot fix those, so such a block is skipped and logged instead.
     """
     examples: list[NERExample] = []
-    for path in as_paths(paths):
+    for path in as_paths(paths, KMOU_PATTERNS):
+        before = len(examples)
         lines = read_lines(path)
         first = next((line for line in lines if line.strip()), "")
         if first.startswith("##"):
@@ -193,13 +253,22 @@ def read_kmou_ner(paths: Paths) -> list[NERExample]:
                 "'raw␞tagged' format",
                 "use the KMOU block format or one 'raw sentence␞tagged sentence' per line.",
             )
+        check_not_empty(path, len(examples) - before, "no sentences in the file",
+                        "write KMOU blocks or one 'raw sentence␞tagged sentence' per line.")
     return examples
 
 
 def read_klue_ner(paths: Paths) -> list[NERExample]:
-    """Sentences of KLUE-NER v1.1 TSV files; entities come from the per-character BIO tags."""
+    """Sentences of KLUE-NER v1.1 TSV files (or folders of them); entities come from the per-character BIO tags.
+
+    An entity type outside KLUE's six is an error naming its line, except in the downloaded files
+    (``KLUE_PINNED_NAMES``), which a learner cannot fix: there the types are listed in a warning.
+    """
     examples: list[NERExample] = []
-    for path in as_paths(paths):
+    for path in as_paths(paths, KLUE_PATTERNS):
+        before = len(examples)
+        pinned = path.name in KLUE_PINNED_NAMES
+        unknown: Counter[str] = Counter()
         lines = read_lines(path)
         chars: list[str] = []
         tags: list[str] = []
@@ -233,19 +302,34 @@ def read_klue_ner(paths: Paths) -> list[NERExample]:
             fields = line.split("\t")
             if len(fields) != 2 or len(fields[0]) != 1:
                 raise CorpusFormatError(
-                    path, f"line {number}", f"expected 'CHARACTER<TAB>TAG' with one character, got {line!r}",
+                    path, f"line {number}",
+                    f"expected 'CHARACTER<TAB>TAG' with one character, got {quote_text(line)}",
                     "write one character per line followed by a tab and its BIO tag (O, B-PS, I-PS, ...).",
                 )
             char, tag = fields
             if tag != "O" and not re.fullmatch(r"[BI]-[A-Z]+", tag):
                 raise CorpusFormatError(
-                    path, f"line {number}", f"tag {tag!r} is not O, B-TYPE or I-TYPE",
+                    path, f"line {number}", f"tag {quote_text(tag)} is not O, B-TYPE or I-TYPE",
                     "use IOB2 tags such as O, B-PS, I-PS.",
                 )
+            if tag != "O" and tag[2:] not in KLUE_TAGS:
+                if not pinned:
+                    raise CorpusFormatError(
+                        path, f"line {number}",
+                        f"tag {quote_text(tag)}: the entity type is not one of KLUE's",
+                        f"use B-/I- with one of {', '.join(KLUE_TAGS)}, or O.",
+                    )
+                unknown[tag[2:]] += 1
             first_line = first_line or number
             chars.append(char)
             tags.append(tag)
         flush()
+        if unknown:
+            logger.warning(
+                "%s: entity types outside KLUE's six, kept as they are: %s", path, dict(unknown.most_common(10))
+            )
+        check_not_empty(path, len(examples) - before, "no sentences in the file",
+                        "write a '## guid<TAB>sentence' line, then one 'CHARACTER<TAB>TAG' line per character.")
     return examples
 
 
@@ -307,6 +391,7 @@ KMOU_NER = register(
         read=read_kmou_ner,
         count_labels=count_entities,
         label_names=KMOU_TAGS,
+        file_patterns=KMOU_PATTERNS,
         sample_train=("ner_train.txt",),
         sample_val=("ner_val.txt",),
         license="KMOU NER corpus (kmounlp/NER): non-commercial use only",
@@ -325,6 +410,7 @@ KLUE_NER = register(
         read=read_klue_ner,
         count_labels=count_entities,
         label_names=KLUE_TAGS,
+        file_patterns=KLUE_PATTERNS,
         sample_train=("klue_ner_train.tsv",),
         sample_val=("klue_ner_val.tsv",),
         license="KLUE-NER v1.1 (KLUE-benchmark/KLUE), CC BY-SA 4.0",

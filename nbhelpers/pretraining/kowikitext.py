@@ -36,8 +36,8 @@ from nbhelpers.download import (
     record_size,
     recorded_size,
 )
-from nbhelpers.errors import CorpusFormatError, DownloadError
-from nbhelpers.files import Paths, as_paths, read_lines
+from nbhelpers.errors import DownloadError
+from nbhelpers.files import Paths, as_paths, check_not_empty, read_lines
 from nbhelpers.registry import (
     CorpusFiles,
     CorpusSpec,
@@ -57,6 +57,8 @@ _DIR = "kowikitext"
 _TITLE = re.compile(r"^=\s+(?!=)(.*\S)\s+=$")
 _SECTION = re.compile(r"^=(\s+=)+\s.*=$")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+TEXT_PATTERNS = ("*.txt", "kowikitext_*.train", "kowikitext_*.dev", "kowikitext_*.test")
+"""Files of a folder that are read: the learner's ``.txt`` files and the extracted kowikitext splits."""
 
 
 def _asset(split: str) -> RemoteFile:
@@ -124,14 +126,11 @@ def parse_plain_documents(lines: list[str]) -> list[Document]:
 def read_kowikitext(paths: Paths) -> list[Document]:
     """Documents (lists of sentences) of one or several files, kowikitext or plain, in file order."""
     documents: list[Document] = []
-    for path in as_paths(paths):
+    for path in as_paths(paths, TEXT_PATTERNS):
         lines = read_lines(path)
         parsed = parse_wikitext(lines) if is_wikitext(lines) else parse_plain_documents(lines)
-        if not parsed:
-            raise CorpusFormatError(
-                path, "line 1", "the file contains no text",
-                "write one sentence per line and leave a blank line between documents.",
-            )
+        check_not_empty(path, len(parsed), "the file contains no text",
+                        "write one sentence per line and leave a blank line between documents.")
         documents.extend(parsed)
     return documents
 
@@ -204,6 +203,7 @@ KOWIKITEXT = register(
         train_files=(KOWIKITEXT_DEV,),
         val_files=(),
         read=read_kowikitext,
+        file_patterns=TEXT_PATTERNS,
         count_labels=count_sentences,
         sample_train=("pretrain_train.txt",),
         sample_val=("pretrain_val.txt",),
@@ -218,6 +218,7 @@ KOWIKITEXT_FULL = register(
         train_files=(KOWIKITEXT_TRAIN,),
         val_files=(KOWIKITEXT_DEV,),
         read=read_kowikitext,
+        file_patterns=TEXT_PATTERNS,
         count_labels=count_sentences,
         sample_train=("pretrain_train.txt",),
         sample_val=("pretrain_val.txt",),

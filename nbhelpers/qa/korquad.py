@@ -6,6 +6,9 @@ offset 0 and answers in a context's last word; this reader keeps every question 
 each answer against its context instead: an answer whose text is not found at its offset means the
 file was edited or re-encoded, and training on it would teach the model a wrong span, so it is an
 error naming the question id.
+
+Validation files must also give every question a gold answer (``require_answers``): a question without
+one cannot be scored, and finding out at the end of the first epoch, with nothing saved, costs an epoch.
 """
 
 from __future__ import annotations
@@ -13,15 +16,18 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from nbhelpers.download import RemoteFile
-from nbhelpers.errors import CorpusFormatError
-from nbhelpers.files import Paths, as_paths, read_json
+from nbhelpers.errors import CorpusFormatError, quote
+from nbhelpers.files import Paths, as_paths, check_not_empty, read_json
 from nbhelpers.registry import CorpusSpec, register
 
 logger = logging.getLogger(__name__)
+
+KORQUAD_PATTERNS = ("*.json",)
 
 _COMMIT = "61d7d6682948375dd8f06ef27e788fd19982af38"
 _RAW = f"https://raw.githubusercontent.com/korquad/korquad.github.io/{_COMMIT}/dataset"
@@ -96,7 +102,8 @@ def _read_answers(raw: Any, context: str, path: Path, location: str) -> tuple[QA
         start = item.get("answer_start")
         if not isinstance(text, str) or not isinstance(start, int) or isinstance(start, bool):
             raise CorpusFormatError(
-                path, location, f"answer {number} needs a string 'text' and an integer 'answer_start', got {item!r}",
+                path, location,
+                f"answer {number} needs a string 'text' and an integer 'answer_start', got {quote(item)}",
                 'write each answer as {"text": "...", "answer_start": N} (N = character offset in the context).',
             )
         found = context[start:start + len(text)] if 0 <= start <= len(context) else ""
@@ -108,18 +115,23 @@ def _read_answers(raw: Any, context: str, path: Path, location: str) -> tuple[QA
             )
             raise CorpusFormatError(
                 path, location,
-                f"answer {number} {text!r} does not match the context at answer_start={start} "
-                f"(the context has {found!r} there)",
+                f"answer {number} {quote(text, 40)} does not match the context at answer_start={start} "
+                f"(the context has {quote(found, 40)} there)",
                 f"{hint}. answer_start counts characters (not bytes) from 0.",
             )
         answers.append(QAAnswer(text=text, answer_start=start))
     return tuple(answers)
 
 
-def read_korquad(paths: Paths) -> list[QAExample]:
-    """Every question of one or several KorQuAD 1.0 files, in file order; answers are checked (see module doc)."""
+def read_korquad(paths: Paths, require_answers: bool = False) -> list[QAExample]:
+    """Every question of one or several KorQuAD 1.0 files (or folders of them), in file order.
+
+    Answers are checked against their contexts (see the module doc); with ``require_answers`` (validation
+    files) a question without a gold answer is an error naming it. A file without questions is an error.
+    """
     examples: list[QAExample] = []
-    for path in as_paths(paths):
+    for path in as_paths(paths, KORQUAD_PATTERNS):
+        before = len(examples)
         document = read_json(path, "the file must be one KorQuAD/SQuAD JSON object; check that the download finished.")
         document = _require(document, dict, path, "top level", "the file")
         articles = _require(document.get("data"), list, path, "top level", '"data"')
@@ -139,7 +151,7 @@ def read_korquad(paths: Paths) -> list[QAExample]:
                     qid = qa.get("id")
                     if not isinstance(qid, (str, int)) or isinstance(qid, bool) or str(qid) == "":
                         raise CorpusFormatError(
-                            path, where, f"a question has no usable id ({qid!r})",
+                            path, where, f"a question has no usable id ({quote(qid)})",
                             'give every question a unique "id"; predictions are keyed by it.',
                         )
                     qid = str(qid)
@@ -149,7 +161,14 @@ def read_korquad(paths: Paths) -> list[QAExample]:
                     seen.add(qid)
                     question = _require(qa.get("question"), str, path, location, '"question"')
                     answers = _read_answers(qa.get("answers", []), context, path, location)
+                    if require_answers and not answers:
+                        raise CorpusFormatError(
+                            path, location, "the question has no gold answer, so validation cannot score it",
+                            'give it an answer {"text", "answer_start"}, or remove it from the validation file.',
+                        )
                     examples.append(QAExample(qid, title, question, context, answers))
+        check_not_empty(path, len(examples) - before, 'no questions: "data" holds no article with a question',
+                        'put articles {"title", "paragraphs": [{"context", "qas": [...]}]} in "data".')
         if duplicates:
             # Kept (the questions are still good training data), but a predictions file keyed by id can hold
             # only one answer for them.
@@ -170,6 +189,8 @@ KORQUAD_V1 = register(
         train_files=(KORQUAD_TRAIN,),
         val_files=(KORQUAD_DEV,),
         read=read_korquad,
+        read_val=partial(read_korquad, require_answers=True),
+        file_patterns=KORQUAD_PATTERNS,
         count_labels=count_answerable,
         sample_train=("korquad_train.json",),
         sample_val=("korquad_val.json",),
