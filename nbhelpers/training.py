@@ -113,7 +113,7 @@ def finish_training(
 ) -> dict[str, Any]:
     """Validate the best checkpoint, write ``metrics.json`` into ``downstream_model_dir`` and return it.
 
-    ``aliases`` copies logged metrics under the names a field reports (``{"val_em": "exact_match"}``).
+    ``aliases`` copies logged metrics under the names a field reports (``{"val_mlm_loss": "mlm_loss"}``).
     ``extra`` is merged after the best checkpoint is validated, so a dict the task fills during
     validation (full-precision scores, say) holds the best checkpoint's values.
     """

@@ -1,12 +1,14 @@
-"""NER alignment, round trip, collator masking, seqeval scores, the task's validation and predict."""
+"""NER alignment, round trip, collator masking, entity scores (checked against seqeval), the task's validation and predict."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import random
+
 import pytest
 import torch
-from seqeval.metrics import f1_score, precision_score, recall_score
+from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
 from seqeval.scheme import IOB2
 from torch.utils.data import DataLoader
 from transformers import (
@@ -25,10 +27,11 @@ from nbhelpers.ner.features import (
     label_maps,
     round_trip,
 )
-from nbhelpers.ner.metrics import char_tags, entity_scores, tag_scores
+from nbhelpers.ner.metrics import EntityScores, entity_scores
 from nbhelpers.ner.predictor import EntityRecognizer, render_entities_html
 from nbhelpers.ner.spans import (
     EntitySpan,
+    character_offsets,
     parse_tagged,
     spans_from_token_tags,
     token_tags,
@@ -170,16 +173,41 @@ def test_collator_puts_minus_100_on_special_and_padding_and_loss_ignores_them(
     )
 
 
+def iob2_entities(tags: list[str]) -> list[EntitySpan]:
+    """Entities of one IOB2 tag sequence read strictly, as seqeval's ``mode="strict"`` does (independent of the
+    package): ``B-X`` opens an entity that ``I-X`` continues; an ``I-X`` that continues nothing is no entity."""
+    spans: list[EntitySpan] = []
+    start, kind = -1, ""
+    for index, tag in enumerate([*tags, "O"]):
+        prefix, _, label = tag.partition("-")
+        if prefix == "I" and start >= 0 and label == kind:
+            continue
+        if start >= 0:
+            spans.append(EntitySpan(start, index, kind, ""))
+        start, kind = (index, label) if prefix == "B" else (-1, "")
+    return spans
+
+
+def tag_scores(gold: list[list[str]], predicted: list[list[str]]) -> EntityScores:
+    """The package's span scores of tag sequences (one tag per character of a dummy sentence)."""
+    texts = ["x" * len(tags) for tags in gold]
+    return entity_scores(texts, [iob2_entities(t) for t in gold], [iob2_entities(t) for t in predicted])
+
+
+def char_tags(length: int, spans: list[EntitySpan]) -> list[str]:
+    return [tag or "O" for tag in token_tags(character_offsets(length), spans)]
+
+
 def test_entity_f1_equals_seqeval_on_hand_made_case() -> None:
     gold = [["B-PER", "I-PER", "O", "B-LOC", "O"], ["B-ORG", "I-ORG", "I-ORG", "O", "B-PER"]]
     pred = [["B-PER", "I-PER", "O", "B-ORG", "O"], ["B-ORG", "I-ORG", "O", "O", "B-PER"]]
     # By hand: gold PER, LOC, ORG, PER; predicted PER, ORG(wrong type), ORG(short), PER -> 2 correct of 4 and 4.
     scores = tag_scores(gold, pred)
-    assert scores.precision == pytest.approx(0.5) and scores.recall == pytest.approx(0.5)
-    assert scores.f1 == pytest.approx(0.5)
-    assert scores.f1 == pytest.approx(f1_score(gold, pred, mode="strict", scheme=IOB2))
-    assert scores.precision == pytest.approx(precision_score(gold, pred, mode="strict", scheme=IOB2))
-    assert scores.recall == pytest.approx(recall_score(gold, pred, mode="strict", scheme=IOB2))
+    assert scores.precision_micro == pytest.approx(0.5) and scores.recall_micro == pytest.approx(0.5)
+    assert scores.f1_micro == pytest.approx(0.5)
+    assert scores.f1_micro == pytest.approx(f1_score(gold, pred, mode="strict", scheme=IOB2))
+    assert scores.precision_micro == pytest.approx(precision_score(gold, pred, mode="strict", scheme=IOB2))
+    assert scores.recall_micro == pytest.approx(recall_score(gold, pred, mode="strict", scheme=IOB2))
     # Macro: PER 1.0, LOC 0.0, ORG 0.0 (one wrong, one short) -> 1/3.
     assert scores.f1_macro == pytest.approx(1 / 3)
     assert scores.f1_macro == pytest.approx(f1_score(gold, pred, mode="strict", scheme=IOB2, average="macro"))
@@ -188,17 +216,63 @@ def test_entity_f1_equals_seqeval_on_hand_made_case() -> None:
 
 def test_strict_iob2_rejects_an_entity_starting_with_inside() -> None:
     gold = [["B-PER", "I-PER", "O"]]
-    assert tag_scores(gold, [["I-PER", "I-PER", "O"]]).f1 == 0.0
+    assert tag_scores(gold, [["I-PER", "I-PER", "O"]]).f1_micro == 0.0
 
 
 def test_entity_scores_on_characters() -> None:
     text = "김민준이 서울에 갔다"
     gold = [[EntitySpan(0, 3, "PER", "김민준"), EntitySpan(5, 7, "LOC", "서울")]]
     assert char_tags(len(text), gold[0])[:4] == ["B-PER", "I-PER", "I-PER", "O"]
-    assert entity_scores([text], gold, gold).f1 == 1.0
+    assert entity_scores([text], gold, gold).f1_micro == 1.0
     widened = [[EntitySpan(0, 4, "PER", "김민준이"), EntitySpan(5, 7, "LOC", "서울")]]
     scores = entity_scores([text], gold, widened)
-    assert scores.f1 == pytest.approx(0.5) and scores.per_type["LOC"]["f1"] == 1.0
+    assert scores.f1_micro == pytest.approx(0.5) and scores.per_type["LOC"]["f1"] == 1.0
+
+
+def random_spans(rng: random.Random, length: int, kinds: tuple[str, ...]) -> list[EntitySpan]:
+    """Non-overlapping entities, adjacent ones of the same type included (B-X I-X B-X is two entities)."""
+    spans: list[EntitySpan] = []
+    position = 0
+    while position < length:
+        position += rng.choice((0, 0, 1, 2, 3))
+        end = min(length, position + rng.randint(1, 4))
+        if position < end:
+            spans.append(EntitySpan(position, end, rng.choice(kinds), ""))
+        position = end
+    return spans
+
+
+def test_span_scores_equal_seqeval_strict_iob2_on_characters() -> None:
+    """The cross-check behind dropping seqeval at run time: same numbers on random gold/predicted span sets."""
+    rng = random.Random(0)
+    for trial in range(200):
+        kinds = ("PER", "LOC", "ORG", "DAT")[: rng.randint(1, 4)]
+        lengths = [rng.randint(0, 25) for _ in range(rng.randint(1, 6))]
+        gold = [random_spans(rng, n, kinds) for n in lengths]
+        # Predictions: the gold spans, some moved, dropped, relabelled or replaced, so that every case occurs.
+        predicted = [random_spans(rng, n, kinds) if rng.random() < 0.4 else
+                     [s for s in g if rng.random() < 0.8] for n, g in zip(lengths, gold)]
+        texts = ["가" * n for n in lengths]
+        ours = entity_scores(texts, gold, predicted)
+        y_true = [char_tags(n, g) for n, g in zip(lengths, gold)]
+        y_pred = [char_tags(n, p) for n, p in zip(lengths, predicted)]
+        theirs = classification_report(y_true, y_pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+        micro = theirs.get("micro avg", {"precision": 0.0, "recall": 0.0, "f1-score": 0.0})
+        assert ours.precision_micro == pytest.approx(micro["precision"]), trial
+        assert ours.recall_micro == pytest.approx(micro["recall"]), trial
+        assert ours.f1_micro == pytest.approx(micro["f1-score"]), trial
+        types = {kind: row for kind, row in theirs.items() if not kind.endswith(" avg")}
+        # With no entity on either side seqeval's macro average is NaN (a mean of nothing); ours is 0.
+        assert ours.f1_macro == (pytest.approx(theirs["macro avg"]["f1-score"]) if types else 0.0), trial
+        assert set(ours.per_type) == set(types), trial
+        for kind, row in types.items():
+            assert ours.per_type[kind]["f1"] == pytest.approx(row["f1-score"]), (trial, kind)
+            assert ours.per_type[kind]["support"] == row["support"], (trial, kind)
+
+
+def test_entity_scores_refuse_spans_outside_their_text() -> None:
+    with pytest.raises(ValueError, match="sentence 0: predicted entity"):
+        entity_scores(["김민준"], [[]], [[EntitySpan(1, 5, "PER", "민준")]])
 
 
 def test_recognizer_predicts_spans_over_original_text_and_renders(

@@ -10,7 +10,7 @@ import torch
 from transformers import BertTokenizer, PreTrainedTokenizerBase
 
 from nbhelpers.qa.dataset import QACollator, QADataset
-from nbhelpers.qa.decode import decode_predictions
+from nbhelpers.qa.decode import decode_answers
 from nbhelpers.qa.korquad import QAAnswer, QAExample, read_korquad
 from nbhelpers.qa.korquad_eval import evaluate_examples
 from nbhelpers.qa.predictor import QuestionAnswerer, answer_html
@@ -179,7 +179,7 @@ def test_gold_logits_decode_to_em_and_f1_of_100(syllables: PreTrainedTokenizerBa
         features = build_qa_features(examples, syllables, max_seq_length=128, max_query_length=32, doc_stride=64)
         assert features.stats.fused == 0 and features.stats.exact == len(examples)
         assert max(np.bincount(features.example_index)) > 1
-        predictions = decode_predictions(examples, features, *gold_logits(features))
+        predictions = decode_answers(examples, features, *gold_logits(features))
         assert evaluate_examples(examples, {q: p.text for q, p in predictions.items()}) == {"exact_match": 100.0, "f1": 100.0}
         for example in examples:
             p = predictions[example.qid]
@@ -199,11 +199,11 @@ def test_decoding_respects_order_length_and_context(wordpiece: PreTrainedTokeniz
     starts[0, first + 20] = 10.0  # best start lies after the best end: not allowed
     ends[0, first + 5] = 10.0
     starts[0, first + 3], ends[0, first + 4] = 8.0, 7.0
-    prediction = decode_predictions([example], features, starts, ends)["long"]
+    prediction = decode_answers([example], features, starts, ends)["long"]
     expected = example.context[features.offsets[0, first + 3, 0]:features.offsets[0, first + 5, 1]]
     assert prediction.text == expected and prediction.score == pytest.approx(18.0)
     assert 0 < prediction.probability <= 1
-    short = decode_predictions([example], features, starts, ends, max_answer_length=2)["long"]
+    short = decode_answers([example], features, starts, ends, max_answer_length=2)["long"]
     assert len(short.text.split()) <= 2
 
 

@@ -31,7 +31,7 @@ def test_validation_decodes_scores_and_writes_predictions(tmp_path: Path) -> Non
     torch.manual_seed(0)
     model = BertForQuestionAnswering(tiny_bert_config(len(tokenizer)))
     task = QATask(model, learning_rate=1e-3, n_best_size=5, max_answer_length=4, predictions_dir=str(tmp_path / "out"))
-    assert "n_best_size" in task.hparams and task.monitor == "val_f1"
+    assert "n_best_size" in task.hparams and task.monitor == "val_f1_pct"
     scores = task.scores
     loader = DataLoader(QADataset(features, examples), batch_size=5, collate_fn=QACollator())
     trainer = pl.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False,
@@ -44,6 +44,6 @@ def test_validation_decodes_scores_and_writes_predictions(tmp_path: Path) -> Non
         p = task.predictions[example.qid]
         assert context[p.start_char:p.end_char] == p.text != ""
     assert scores is task.scores and scores == evaluate_examples(examples, answers)  # updated in place
-    assert logged["val_f1"] == torch.tensor(scores["f1"]).item()
-    assert logged["val_em"] == torch.tensor(scores["exact_match"]).item()
+    assert logged["val_f1_pct"] == torch.tensor(scores["f1"]).item()
+    assert logged["val_em_pct"] == torch.tensor(scores["exact_match"]).item()
     assert json.loads((tmp_path / "out" / PREDICTIONS_FILE).read_text(encoding="utf-8")) == answers

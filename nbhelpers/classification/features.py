@@ -1,8 +1,9 @@
-"""Classification features: examples to token ids in batches, a Dataset, per-batch padding, and predict.
+"""Classification inputs: examples to unpadded token ids, as the Dataset the DataLoader batches.
 
 Used by the document (NSMC) and sentence-pair (KLUE-NLI, KorNLI) chapters alike: a pair is encoded as
 ``[CLS] premise [SEP] hypothesis [SEP]`` with ``token_type_ids`` 0 then 1, and truncation takes tokens
-from the longer side first, so the hypothesis is never dropped entirely.
+from the longer side first, so the hypothesis is never dropped entirely. Nothing is padded here: the
+collator pads each batch to its own longest example (``nbhelpers.batching.padding_options``).
 """
 
 from __future__ import annotations
@@ -10,13 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from torch.utils.data import Dataset
-from transformers import (
-    PreTrainedTokenizerBase,
-)
+from transformers import PreTrainedTokenizerBase
 
 from nbhelpers.classification.examples import ClassificationExample
-
-ENCODE_BATCH = 2048
+from nbhelpers.encoding import encode_in_chunks
 
 
 class ClassificationDataset(Dataset):
@@ -41,17 +39,13 @@ def encode_classification(
     max_seq_length: int,
 ) -> ClassificationDataset:
     """Tokenize all examples with the fast tokenizer in large batches (no padding: the collator pads)."""
-    encodings: dict[str, list[list[int]]] = {}
     pairs = any(example.text_b is not None for example in examples)
-    for start in range(0, len(examples), ENCODE_BATCH):
-        chunk = examples[start : start + ENCODE_BATCH]
-        encoded = tokenizer(
-            [example.text_a for example in chunk],
-            [example.text_b or "" for example in chunk] if pairs else None,
-            truncation="longest_first",
-            max_length=max_seq_length,
-            return_token_type_ids=True,
-        )
-        for key, values in encoded.items():
-            encodings.setdefault(key, []).extend(values)
+    encodings = encode_in_chunks(
+        tokenizer,
+        [example.text_a for example in examples],
+        [example.text_b or "" for example in examples] if pairs else None,
+        truncation="longest_first",
+        max_length=max_seq_length,
+        return_token_type_ids=True,
+    )
     return ClassificationDataset(encodings, [example.label for example in examples])

@@ -1,7 +1,8 @@
-"""NER features: character spans to word-piece labels and back, a Dataset, a collator, and ``predict``.
+"""NER model inputs: sentences to word-piece windows with BIO label ids, the collator, and back to spans.
 
 Entities live on characters (``EntitySpan``); BERT classifies word pieces. The fast tokenizer's offset
-mapping says which characters each word piece covers, which is all that is needed both ways:
+mapping says which characters each word piece covers, which is all that is needed both ways (the
+conversions themselves are in ``nbhelpers.ner.spans``):
 
 * encoding: a piece that overlaps an entity gets ``B-TYPE`` if it holds the entity's first character
   and ``I-TYPE`` otherwise; other pieces get ``O``; ``[CLS]``, ``[SEP]`` (and later padding) get
@@ -25,19 +26,14 @@ from typing import Any
 
 import torch
 from torch.utils.data import Dataset
-from transformers import (
-    DataCollatorForTokenClassification,
-    PreTrainedTokenizerBase,
-)
+from transformers import DataCollatorForTokenClassification, PreTrainedTokenizerBase
 
+from nbhelpers.encoding import encode_in_chunks
 from nbhelpers.ner.corpora import NERExample
 from nbhelpers.ner.spans import EntitySpan, Offsets, spans_from_token_tags, token_tags
 
 IGNORE_INDEX = -100
 """Label of special and padding positions: ``torch.nn.CrossEntropyLoss`` skips it."""
-
-
-ENCODE_BATCH = 2048
 
 
 def bio_labels(entity_types: Sequence[str]) -> list[str]:
@@ -90,39 +86,36 @@ def encode_ner(
     """Tokenize sentences in large batches into windows of at most ``max_seq_length`` pieces, with labels."""
     if not tokenizer.is_fast:
         raise TypeError("NER needs a fast tokenizer (offset mappings); load it with AutoTokenizer.from_pretrained.")
-    encodings: dict[str, list[list[int]]] = {"input_ids": [], "attention_mask": [], "token_type_ids": [], "labels": []}
+    encoded = encode_in_chunks(
+        tokenizer,
+        [example.text for example in examples],
+        truncation=True,
+        max_length=max_seq_length,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        return_special_tokens_mask=True,
+        return_token_type_ids=True,
+    )
+    owners: list[int] = encoded.get("overflow_to_sample_mapping", [])
     all_offsets: list[list[Offsets]] = []
-    owners: list[int] = []
-    for first in range(0, len(examples), ENCODE_BATCH):
-        chunk = examples[first : first + ENCODE_BATCH]
-        encoded = tokenizer(
-            [example.text for example in chunk],
-            truncation=True,
-            max_length=max_seq_length,
-            return_overflowing_tokens=True,
-            return_offsets_mapping=True,
-            return_special_tokens_mask=True,
-            return_token_type_ids=True,
-        )
-        for window, owner in enumerate(encoded["overflow_to_sample_mapping"]):
-            example = chunk[owner]
-            offsets: list[Offsets] = [
-                None if special else (start, end)
-                for (start, end), special in zip(encoded["offset_mapping"][window], encoded["special_tokens_mask"][window])
-            ]
-            tags = token_tags(offsets, example.entities)
-            try:
-                labels = [IGNORE_INDEX if tag is None else label2id[tag] for tag in tags]
-            except KeyError as error:
-                raise KeyError(
-                    f"{example.guid}: label {error.args[0]} is not in the label list {list(label2id)}. "
-                    "How to fix: build the label list from the training and validation examples together."
-                ) from None
-            for key in ("input_ids", "attention_mask", "token_type_ids"):
-                encodings[key].append(encoded[key][window])
-            encodings["labels"].append(labels)
-            all_offsets.append(offsets)
-            owners.append(first + owner)
+    all_labels: list[list[int]] = []
+    for window, owner in enumerate(owners):
+        example = examples[owner]
+        offsets: list[Offsets] = [
+            None if special else (start, end)
+            for (start, end), special in zip(encoded["offset_mapping"][window], encoded["special_tokens_mask"][window])
+        ]
+        try:
+            labels = [IGNORE_INDEX if tag is None else label2id[tag] for tag in token_tags(offsets, example.entities)]
+        except KeyError as error:
+            raise KeyError(
+                f"{example.guid}: label {error.args[0]} is not in the label list {list(label2id)}. "
+                "How to fix: build the label list from the training and validation examples together."
+            ) from None
+        all_offsets.append(offsets)
+        all_labels.append(labels)
+    encodings = {key: encoded.get(key, []) for key in ("input_ids", "attention_mask", "token_type_ids")}
+    encodings["labels"] = all_labels
     return NERDataset(examples, encodings, all_offsets, owners)
 
 
@@ -142,10 +135,14 @@ class NERCollator:
         return batch
 
 
-def decode_predictions(
+def decode_entity_spans(
     dataset: NERDataset, predictions: Mapping[int, Sequence[int]], id2label: Mapping[int, str]
 ) -> list[list[EntitySpan]]:
-    """Entity spans per sentence from predicted label ids per window (``predictions[feature_index]``)."""
+    """Entity spans per sentence from label ids per window (``predictions[feature_index]``).
+
+    The windows of a sentence are joined in order before decoding, so an entity cut by a window border
+    comes back whole; a sentence none of whose windows has predictions gets no entities.
+    """
     tags_per_example: list[list[str | None]] = [[] for _ in dataset.examples]
     offsets_per_example: list[list[Offsets]] = [[] for _ in dataset.examples]
     for feature, owner in enumerate(dataset.example_index):
@@ -182,7 +179,7 @@ def round_trip(dataset: NERDataset, id2label: Mapping[int, str]) -> RoundTrip:
     """Decode the dataset's own labels and compare with the gold spans, sentence by sentence."""
     gold_ids = {i: [label if label != IGNORE_INDEX else 0 for label in labels]
                 for i, labels in enumerate(dataset.encodings["labels"])}
-    decoded = decode_predictions(dataset, gold_ids, id2label)
+    decoded = decode_entity_spans(dataset, gold_ids, id2label)
     report = RoundTrip(total=len(dataset.examples))
     for example, spans in zip(dataset.examples, decoded):
         if [(s.start, s.end, s.label) for s in spans] == [(s.start, s.end, s.label) for s in example.entities]:

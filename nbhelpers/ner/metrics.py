@@ -1,22 +1,22 @@
-"""Entity-level NER scores: seqeval precision, recall and F1 (strict IOB2), micro and macro, per type.
+"""Entity-level NER scores: precision, recall and F1, micro and macro, per type, from entity spans.
 
 The old book reported token accuracy only, which looks excellent because most tokens are ``O``. An
-entity counts here only when its type and both boundaries are exactly right.
+entity counts here only when its type and both boundaries are exactly right: a predicted entity is
+correct when the gold entities of the same sentence hold one with the same start, end and type.
 
-Scores are computed on characters, as KLUE does: gold and predicted spans are both written as one
-IOB2 tag per character and handed to seqeval. The number then does not depend on the tokenizer, and
-an entity whose boundary falls inside a word piece is scored by what the model really returns.
-``f1`` is the micro average (every entity counts once, frequent types dominate); ``f1_macro`` is the
-unweighted mean over types, the number KLUE's leaderboard reports.
+Scores are computed on characters, as KLUE does, straight from the span sets: the number does not
+depend on the tokenizer, and an entity whose boundary falls inside a word piece is scored by what the
+model really returns. This is exactly what seqeval reports in strict IOB2 mode for one tag per
+character (a test checks it against seqeval on random data), without installing seqeval, a source-only
+package that Colab would rebuild in every session. ``f1_micro`` counts every entity once, so frequent
+types dominate; ``f1_macro`` is the unweighted mean over types, the number KLUE's leaderboard reports.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-from seqeval.metrics import classification_report
-from seqeval.scheme import IOB2
 
 from nbhelpers.ner.spans import EntitySpan
 
@@ -26,16 +26,17 @@ class EntityScores:
     """Entity-level scores over a set of sentences.
 
     Attributes:
-        precision: Micro precision: correct predicted entities / predicted entities.
-        recall: Micro recall: correct predicted entities / gold entities.
-        f1: Micro F1.
+        precision_micro: Correct predicted entities / predicted entities, over all types.
+        recall_micro: Correct predicted entities / gold entities, over all types.
+        f1_micro: Harmonic mean of the two (every entity counts once).
         f1_macro: Unweighted mean of the per-type F1 (KLUE's entity F1).
-        per_type: ``{type: {"precision", "recall", "f1", "support"}}``; support is the number of gold entities.
+        per_type: ``{type: {"precision", "recall", "f1", "support"}}``, most gold entities first; support
+            is the number of gold entities. A type that is only predicted appears with support 0.
     """
 
-    precision: float
-    recall: float
-    f1: float
+    precision_micro: float
+    recall_micro: float
+    f1_micro: float
     f1_macro: float
     per_type: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -45,50 +46,54 @@ class EntityScores:
         for kind, row in self.per_type.items():
             lines.append(f"{kind:<8}{row['precision']:>10.4f}{row['recall']:>10.4f}{row['f1']:>10.4f}{int(row['support']):>9}")
         support = int(sum(row["support"] for row in self.per_type.values()))
-        lines.append(f"{'micro':<8}{self.precision:>10.4f}{self.recall:>10.4f}{self.f1:>10.4f}{support:>9}")
+        lines.append(
+            f"{'micro':<8}{self.precision_micro:>10.4f}{self.recall_micro:>10.4f}{self.f1_micro:>10.4f}{support:>9}"
+        )
         lines.append(f"{'macro':<8}{'':>10}{'':>10}{self.f1_macro:>10.4f}{support:>9}")
         return "\n".join(lines)
 
 
-def char_tags(length: int, spans: Sequence[EntitySpan]) -> list[str]:
-    """One IOB2 tag per character of a sentence of ``length`` characters."""
-    tags = ["O"] * length
-    for span in spans:
-        tags[span.start] = f"B-{span.label}"
-        for index in range(span.start + 1, min(span.end, length)):
-            tags[index] = f"I-{span.label}"
-    return tags
+def _ratio(numerator: int, denominator: int) -> float:
+    return numerator / denominator if denominator else 0.0  # seqeval's zero_division=0
 
 
-def tag_scores(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> EntityScores:
-    """seqeval scores (strict IOB2) of tag sequences; the building block of ``entity_scores``."""
-    report = classification_report(
-        [list(tags) for tags in gold], [list(tags) for tags in predicted],
-        mode="strict", scheme=IOB2, output_dict=True, zero_division=0,
-    )
-    per_type = {
-        kind: {key: float(row[key if key != "f1" else "f1-score"]) for key in ("precision", "recall", "f1", "support")}
-        for kind, row in report.items()
-        if not kind.endswith(" avg")
-    }
-    micro = report.get("micro avg", {"precision": 0.0, "recall": 0.0, "f1-score": 0.0})
-    macro = report.get("macro avg", {"f1-score": 0.0})
-    return EntityScores(
-        precision=float(micro["precision"]),
-        recall=float(micro["recall"]),
-        f1=float(micro["f1-score"]),
-        f1_macro=float(macro["f1-score"]),
-        per_type=dict(sorted(per_type.items(), key=lambda item: -item[1]["support"])),
-    )
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 def entity_scores(
     texts: Sequence[str], gold: Sequence[Sequence[EntitySpan]], predicted: Sequence[Sequence[EntitySpan]]
 ) -> EntityScores:
-    """Scores of predicted against gold entity spans, sentence by sentence, on characters."""
+    """Scores of predicted against gold entity spans, sentence by sentence (strict: start, end and type)."""
     if not len(texts) == len(gold) == len(predicted):
         raise ValueError(f"{len(texts)} texts, {len(gold)} gold and {len(predicted)} predicted span lists")
-    return tag_scores(
-        [char_tags(len(text), spans) for text, spans in zip(texts, gold)],
-        [char_tags(len(text), spans) for text, spans in zip(texts, predicted)],
+    gold_set: set[tuple[int, int, int, str]] = set()
+    predicted_set: set[tuple[int, int, int, str]] = set()
+    for sentence, (text, gold_spans, predicted_spans) in enumerate(zip(texts, gold, predicted)):
+        for spans, into, side in ((gold_spans, gold_set, "gold"), (predicted_spans, predicted_set, "predicted")):
+            for span in spans:
+                if not 0 <= span.start < span.end <= len(text):
+                    raise ValueError(
+                        f"sentence {sentence}: {side} entity {span} does not lie within its {len(text)}-character "
+                        "text. How to fix: build spans over the same text that is scored."
+                    )
+                into.add((sentence, span.start, span.end, span.label))
+    correct = gold_set & predicted_set
+    gold_counts = Counter(label for *_, label in gold_set)
+    predicted_counts = Counter(label for *_, label in predicted_set)
+    correct_counts = Counter(label for *_, label in correct)
+    per_type: dict[str, dict[str, float]] = {}
+    for kind in sorted(gold_counts.keys() | predicted_counts.keys()):
+        precision = _ratio(correct_counts[kind], predicted_counts[kind])
+        recall = _ratio(correct_counts[kind], gold_counts[kind])
+        per_type[kind] = {"precision": precision, "recall": recall, "f1": _f1(precision, recall),
+                          "support": float(gold_counts[kind])}
+    precision_micro = _ratio(len(correct), len(predicted_set))
+    recall_micro = _ratio(len(correct), len(gold_set))
+    return EntityScores(
+        precision_micro=precision_micro,
+        recall_micro=recall_micro,
+        f1_micro=_f1(precision_micro, recall_micro),
+        f1_macro=sum(row["f1"] for row in per_type.values()) / len(per_type) if per_type else 0.0,
+        per_type=dict(sorted(per_type.items(), key=lambda item: -item[1]["support"])),
     )

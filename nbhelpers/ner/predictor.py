@@ -15,7 +15,7 @@ from transformers import (
 )
 
 from nbhelpers.ner.corpora import NERExample
-from nbhelpers.ner.features import NERCollator, decode_predictions, encode_ner
+from nbhelpers.ner.features import NERCollator, decode_entity_spans, encode_ner
 from nbhelpers.ner.spans import EntitySpan, to_tagged
 
 ENTITY_COLOURS = {
@@ -74,7 +74,7 @@ class EntityRecognizer:
             logits = self.model(**{k: v.to(device) for k, v in batch.items()}).logits
             for index, row in zip(indices, logits.argmax(dim=-1).cpu().tolist()):
                 predictions[index] = row[: len(dataset.offsets[index])]
-        return decode_predictions(dataset, predictions, self.id2label)
+        return decode_entity_spans(dataset, predictions, self.id2label)
 
     def predict(self, texts: Sequence[str], batch_size: int = 64) -> list[list[EntitySpan]]:
         """Entity spans over the characters of each text."""

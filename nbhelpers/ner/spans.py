@@ -1,7 +1,10 @@
-"""Entities as character spans, and the two ways to and from them: `<text:TAG>` markup and BIO tags.
+"""Entities as character spans, and the one place that converts them to and from markup and BIO tags.
 
-The readers, the label alignment and the metric all speak spans; this module is the one place that
-converts between spans, tagged text and BIO tags (per character or per word piece).
+Spans are what a reader returns, what the metric compares and what ``predict`` gives back; BIO tags
+exist only on the way to and from the model (one tag per word piece) and in KLUE's files (one tag per
+character). Both are the same conversion over different offsets: a character is a piece covering
+``(i, i + 1)`` (:func:`character_offsets`), so readers, features and tests share :func:`token_tags` and
+:func:`spans_from_token_tags` instead of keeping a per-character copy of each.
 """
 
 from __future__ import annotations
@@ -63,27 +66,13 @@ def to_tagged(text: str, entities: Iterable[EntitySpan]) -> str:
     return "".join(parts)
 
 
-def spans_from_bio(tags: Sequence[str], text: str) -> list[EntitySpan]:
-    """Entity spans from one BIO tag per character (or per position of ``text``).
-
-    An ``I-X`` that does not continue an ``X`` entity starts a new one, as conlleval reads it.
-    """
-    spans: list[EntitySpan] = []
-    start: int | None = None
-    label = ""
-    for index, tag in enumerate([*tags, "O"]):
-        prefix, _, kind = tag.partition("-")
-        continues = prefix == "I" and start is not None and kind == label
-        if start is not None and not continues:
-            spans.append(EntitySpan(start, index, label, text[start:index]))
-            start = None
-        if prefix in ("B", "I") and not continues:
-            start, label = index, kind
-    return spans
-
-
 Offsets = tuple[int, int] | None
 """Characters ``[start, end)`` of one word piece; ``None`` for special tokens."""
+
+
+def character_offsets(length: int) -> list[Offsets]:
+    """Every character of a ``length``-character sentence as its own piece: BIO tags per character."""
+    return [(index, index + 1) for index in range(length)]
 
 
 def token_tags(offsets: Sequence[Offsets], entities: Sequence[EntitySpan]) -> list[str | None]:
@@ -104,7 +93,11 @@ def token_tags(offsets: Sequence[Offsets], entities: Sequence[EntitySpan]) -> li
 
 
 def spans_from_token_tags(tags: Sequence[str | None], offsets: Sequence[Offsets], text: str) -> list[EntitySpan]:
-    """Entity spans over ``text`` from one BIO tag per word piece; an orphan ``I-X`` starts an entity."""
+    """Entity spans over ``text`` from one BIO tag per word piece (``None`` pieces are skipped).
+
+    An ``I-X`` that does not continue an ``X`` entity starts a new one, as conlleval reads it: a model's
+    ``O I-PER I-PER`` still names a person, from the first ``I-PER`` piece's first character.
+    """
     spans: list[EntitySpan] = []
     start = end = -1
     kind = ""
@@ -127,3 +120,8 @@ def spans_from_token_tags(tags: Sequence[str | None], offsets: Sequence[Offsets]
             start, end, kind = piece[0], piece[1], label
     close()
     return spans
+
+
+def spans_from_bio(tags: Sequence[str], text: str) -> list[EntitySpan]:
+    """Entity spans from one BIO tag per character of ``text`` (KLUE-NER's files); see ``spans_from_token_tags``."""
+    return spans_from_token_tags(tags, character_offsets(len(text)), text)

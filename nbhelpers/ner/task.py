@@ -2,8 +2,9 @@
 
 Training minimises cross-entropy over word pieces (special and padding positions carry -100 and are
 ignored). Validation keeps every window's predicted label ids, puts them back on the sentences'
-characters at the end of the epoch and scores entities with seqeval (``nbhelpers.ner.metrics``); the
-best checkpoint is the one with the highest micro entity F1 (``val_entity_f1``).
+characters at the end of the epoch and scores the entity spans (``nbhelpers.ner.metrics``); the best
+checkpoint is the one with the highest micro entity F1, logged on a 0-1 scale like ``val_acc``
+(``val_entity_f1``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import torch
 
-from nbhelpers.ner.features import IGNORE_INDEX, NERDataset, decode_predictions
+from nbhelpers.ner.features import IGNORE_INDEX, NERDataset, decode_entity_spans
 from nbhelpers.ner.metrics import EntityScores, entity_scores
 from nbhelpers.task import TaskBase
 
@@ -60,7 +61,7 @@ class NERTask(TaskBase):
         if not isinstance(dataset, NERDataset):
             raise TypeError("NERTask validates on a DataLoader over an NERDataset (nbhelpers.ner.features.encode_ner).")
         id2label = {int(k): v for k, v in self.model.config.id2label.items()}
-        predicted = decode_predictions(dataset, self._predictions, id2label)
+        predicted = decode_entity_spans(dataset, self._predictions, id2label)
         # Sentences this process never saw (another device's share) would count as misses; score only ours.
         seen = {dataset.example_index[i] for i in self._predictions}
         chosen = [i for i in range(len(dataset.examples)) if i in seen]
@@ -69,7 +70,7 @@ class NERTask(TaskBase):
             [dataset.examples[i].entities for i in chosen],
             [predicted[i] for i in chosen],
         )
-        self.log("val_entity_f1", self.scores.f1, prog_bar=True, sync_dist=True)
+        self.log("val_entity_f1", self.scores.f1_micro, prog_bar=True, sync_dist=True)
         self.log("val_entity_f1_macro", self.scores.f1_macro, sync_dist=True)
-        self.log("val_entity_precision", self.scores.precision, sync_dist=True)
-        self.log("val_entity_recall", self.scores.recall, sync_dist=True)
+        self.log("val_entity_precision", self.scores.precision_micro, sync_dist=True)
+        self.log("val_entity_recall", self.scores.recall_micro, sync_dist=True)

@@ -21,8 +21,7 @@ from typing import Any
 from torch.utils.data import Dataset
 from transformers import PreTrainedTokenizerBase
 
-ENCODE_BATCH = 4096
-
+from nbhelpers.encoding import encode_in_chunks
 
 IS_NEXT = 0
 
@@ -55,9 +54,7 @@ def tokenize_documents(
 ) -> list[list[list[int]]]:
     """Token ids of every sentence (no special tokens), kept in their documents; empty sentences dropped."""
     flat = [sentence for document in documents for sentence in document]
-    ids: list[list[int]] = []
-    for start in range(0, len(flat), ENCODE_BATCH):
-        ids.extend(tokenizer(flat[start : start + ENCODE_BATCH], add_special_tokens=False)["input_ids"])
+    ids: list[list[int]] = encode_in_chunks(tokenizer, flat, add_special_tokens=False).get("input_ids", [])
     tokenized: list[list[list[int]]] = []
     position = 0
     for document in documents:

@@ -1,4 +1,11 @@
-"""From start/end logits over all windows of a question back to an answer in the original context (n-best)."""
+"""From the model's start/end logits over all windows of a question back to one answer in the original context.
+
+The model scores every token of every window as a possible answer start and end. For each window,
+:func:`decode_answers` considers the ``n_best_size`` best start and end tokens inside the context,
+keeps pairs with ``end >= start`` and at most ``max_answer_length`` tokens, pools the candidates of all
+windows of the question, and cuts the best one out of the original context through the windows'
+character offsets (``nbhelpers.qa.windows``), so spacing and punctuation come back exactly.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +39,7 @@ class QAPrediction:
     probability: float
 
 
-def decode_predictions(
+def decode_answers(
     examples: Sequence[QAExample],
     features: QAFeatures,
     start_logits: np.ndarray,

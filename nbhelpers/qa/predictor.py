@@ -16,7 +16,7 @@ from transformers import (
 
 from nbhelpers.qa.config import QAConfig
 from nbhelpers.qa.dataset import QACollator, QADataset
-from nbhelpers.qa.decode import QAPrediction, decode_predictions
+from nbhelpers.qa.decode import QAPrediction, decode_answers
 from nbhelpers.qa.korquad import QAExample
 from nbhelpers.qa.windows import build_qa_features
 
@@ -82,7 +82,7 @@ class QuestionAnswerer:
             width = output.start_logits.shape[1]
             starts[index, :width] = output.start_logits.float().cpu().numpy()
             ends[index, :width] = output.end_logits.float().cpu().numpy()
-        return decode_predictions(examples, features, starts, ends, s["n_best_size"], s["max_answer_length"])
+        return decode_answers(examples, features, starts, ends, s["n_best_size"], s["max_answer_length"])
 
     def predict(self, questions: Sequence[str], contexts: Sequence[str]) -> list[QAPrediction]:
         """Answers to ``questions[i]`` about ``contexts[i]``."""

@@ -3,10 +3,12 @@
 Training minimises the start/end cross-entropy of ``BertForQuestionAnswering`` over every window
 (windows without the answer point at ``[CLS]``). The old book stopped there and reported start/end
 token accuracy; here validation keeps every window's start and end logits, decodes each question over
-all of its windows at the end of the epoch (``nbhelpers.qa.decode.decode_predictions``), scores the
-answer texts with the official KorQuAD 1.0 rules (``nbhelpers.qa.korquad_eval``), logs ``val_em`` and
-``val_f1`` (the best checkpoint is the one with the highest F1) and writes the predictions file the
-official script and the leaderboard read, ``predictions.json``, next to the checkpoints.
+all of its windows at the end of the epoch (``nbhelpers.qa.decode.decode_answers``), scores the
+answer texts with the official KorQuAD 1.0 rules (``nbhelpers.qa.korquad_eval``), logs them as
+``val_em_pct`` and ``val_f1_pct`` (percentages, 0-100, as the leaderboard prints them; the names say so
+because the other chapters log 0-1 scores such as ``val_acc``), keeps the checkpoint with the highest F1
+and writes the predictions file the official script and the leaderboard read, ``predictions.json``,
+next to the checkpoints.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 import torch
 
 from nbhelpers.qa.dataset import QADataset
-from nbhelpers.qa.decode import QAPrediction, decode_predictions
+from nbhelpers.qa.decode import QAPrediction, decode_answers
 from nbhelpers.qa.korquad_eval import evaluate_examples, write_predictions
 from nbhelpers.task import TaskBase
 
@@ -38,7 +40,7 @@ class QATask(TaskBase):
         predictions: The decoded answer of every validation question at the latest validation.
     """
 
-    monitor = "val_f1"
+    monitor = "val_f1_pct"
     mode = "max"
 
     def __init__(
@@ -96,7 +98,7 @@ class QATask(TaskBase):
         index_np = index.cpu().numpy()
         _, first = np.unique(index_np, return_index=True)  # the distributed sampler repeats a few windows
         dataset = self._dataset()
-        predictions = decode_predictions(
+        predictions = decode_answers(
             dataset.examples,
             dataset.features,
             starts.cpu().numpy()[first],
@@ -111,7 +113,7 @@ class QATask(TaskBase):
         self.scores.clear()
         self.scores.update(scores)
         self.predictions = predictions
-        self.log("val_em", scores["exact_match"], prog_bar=True)
-        self.log("val_f1", scores["f1"], prog_bar=True)
+        self.log("val_em_pct", scores["exact_match"], prog_bar=True)
+        self.log("val_f1_pct", scores["f1"], prog_bar=True)
         if self.hparams.predictions_dir and self.trainer.is_global_zero and not self.trainer.sanity_checking:
             write_predictions(answers, Path(self.hparams.predictions_dir) / PREDICTIONS_FILE)

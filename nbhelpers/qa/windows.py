@@ -1,4 +1,4 @@
-"""Question answering features: context windows with character offsets, start/end labels, and decoding back.
+"""Question answering inputs: each question cut into context windows with character offsets and start/end labels.
 
 A KorQuAD context is often longer than ``max_seq_length`` tokens, so each question becomes several
 inputs ("windows"): ``[CLS] question [SEP] context piece [SEP]``, the question truncated to
@@ -11,12 +11,9 @@ per question length, every distinct context is tokenised once (KorQuAD asks abou
 paragraph) and the windows are cut at :func:`window_starts`; a test checks that they equal the
 tokenizer's own overflow windows with the converted ``stride``.
 
-Every context token keeps its character span in the original context. Labels are the first and last
-token of the gold answer in a window that contains it whole, and ``[CLS]`` (index 0) in a window that
-does not. Decoding (:func:`decode_predictions`) goes the other way for the model's logits: over every
-window of a question it considers the ``n_best_size`` best start and end tokens inside the context,
-keeps pairs with ``end >= start`` and at most ``max_answer_length`` tokens, and cuts the best one out
-of the original context through the offsets, so spacing and punctuation come back exactly.
+Every context token keeps its character span in the original context, so that an answer can be cut
+out of the original text again (``nbhelpers.qa.decode``). Labels are the first and last token of the
+gold answer in a window that contains it whole, and ``[CLS]`` (index 0) in a window that does not.
 
 WordPiece cannot always split where an answer ends: a particle written together with the answer
 (``서울에서`` for the answer ``서울``) may be one token. Such answers are labelled with the closest
@@ -31,9 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from transformers import (
-    PreTrainedTokenizerBase,
-)
+from transformers import PreTrainedTokenizerBase
 
 from nbhelpers.qa.korquad import QAExample
 
