@@ -22,6 +22,17 @@ def padding_options(config: BaseConfig) -> dict[str, Any]:
     return {"padding": "longest"}
 
 
+def pad_to_multiple_of(config: BaseConfig) -> int | None:
+    """The same rule for collators that take only ``pad_to_multiple_of`` (``DataCollatorForLanguageModeling``).
+
+    On a TPU a multiple of ``max_seq_length`` is ``max_seq_length`` itself, since no input is longer.
+    """
+    options = padding_options(config)
+    if options["padding"] == "max_length":
+        return int(options["max_length"])
+    return options.get("pad_to_multiple_of")
+
+
 def length_order(lengths: Sequence[int]) -> list[int]:
     """Indices of the examples from longest to shortest (stable for equal lengths).
 

@@ -6,6 +6,11 @@ Korean: it first replaces quotes and brackets (``' " 《 》 < > 〈 〉 ( ) ‘
 normalisation order, EM, character F1, max over the gold answers, percentages over all questions, a
 missing prediction scoring 0, and the CLI (``python -m nbhelpers korquad-eval DATASET PREDICTIONS``
 prints ``{"exact_match": ..., "f1": ...}`` like ``python evaluate-v1.0.py DATASET PREDICTIONS``).
+
+Unlike the official script, the CLI checks its input first, as a tool should: a missing, truncated or
+non-UTF-8 file, a list where an object belongs, a non-string prediction, a question without answers,
+the two arguments given the other way round, or predictions that match no question at all end in one
+line on stderr naming the file and the item, and exit status 2, never a traceback or a silent 0/0.
 """
 
 from __future__ import annotations
@@ -20,7 +25,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from nbhelpers.errors import CorpusFormatError, quote
+from nbhelpers.files import read_json
+
 EXPECTED_VERSION = "KorQuAD_v1.0"
+
+USAGE_ERROR = 2
+"""Exit status for input the scorer cannot use (argparse uses 2 for bad arguments, too)."""
 
 _REPLACED_BY_SPACE = re.compile("['\"《》<>〈〉()‘’]")
 _ASCII_PUNCTUATION = frozenset(string.punctuation)
@@ -113,22 +124,122 @@ def write_predictions(predictions: Mapping[str, str], path: str | Path) -> Path:
     return path
 
 
+_DATASET_LAYOUT = '{"version": "KorQuAD_v1.0", "data": [{"paragraphs": [{"qas": [{"id", "answers": [{"text"}]}]}]}]}'
+
+
+def _is_dataset(document: Any) -> bool:
+    return isinstance(document, dict) and isinstance(document.get("data"), list)
+
+
+def _checked_questions(document: Any, path: str) -> list[tuple[str, list[str]]]:
+    """``(question id, answer texts)`` of a dataset; every level is checked so a bad file is named, not a traceback."""
+
+    def bad(location: str, problem: str) -> CorpusFormatError:
+        return CorpusFormatError(path, location, problem, f"the dataset must have the layout {_DATASET_LAYOUT}.")
+
+    def items(value: Any, location: str, what: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise bad(location, f"{what} is {type(value).__name__}, expected a list")
+        return value
+
+    questions: list[tuple[str, list[str]]] = []
+    for a, article in enumerate(items(document.get("data"), "top level", '"data"'), start=1):
+        if not isinstance(article, dict):
+            raise bad(f"article {a}", f"the article is {type(article).__name__}, expected an object")
+        for p, paragraph in enumerate(items(article.get("paragraphs"), f"article {a}", '"paragraphs"'), start=1):
+            where = f"article {a} paragraph {p}"
+            if not isinstance(paragraph, dict):
+                raise bad(where, f"the paragraph is {type(paragraph).__name__}, expected an object")
+            for qa in items(paragraph.get("qas"), where, '"qas"'):
+                if not isinstance(qa, dict) or not isinstance(qa.get("id"), (str, int)):
+                    raise bad(where, f"a question has no id: {quote(qa)}")
+                qid = str(qa["id"])
+                answers = items(qa.get("answers"), f"question id {qid}", '"answers"')
+                texts = [answer.get("text") if isinstance(answer, dict) else None for answer in answers]
+                if not texts:
+                    raise CorpusFormatError(
+                        path, f"question id {qid}", "the question has no gold answer",
+                        "score a dataset whose questions all have answers (KorQuAD 1.0 dev does).",
+                    )
+                if not all(isinstance(text, str) for text in texts):
+                    raise bad(f"question id {qid}", f"an answer has no text: {quote(answers)}")
+                questions.append((qid, texts))
+    if not questions:
+        raise bad("top level", '"data" holds no question')
+    return questions
+
+
+def _checked_predictions(document: Any, path: str) -> dict[str, str]:
+    fix = 'write the predictions as one JSON object {"question id": "answer text", ...}.'
+    if not isinstance(document, dict):
+        raise CorpusFormatError(path, "top level", f"the predictions are a JSON {type(document).__name__}, "
+                                "expected an object", fix)
+    for qid, answer in document.items():
+        if not isinstance(answer, str):
+            raise CorpusFormatError(path, f"question id {qid}",
+                                    f"the prediction is {type(answer).__name__} {quote(answer, 40)}, expected a string",
+                                    fix + " Write each answer as text, e.g. \"1950년\".")
+    return document
+
+
+def _load(path: str, role: str) -> Any:
+    fix = f"pass the {role} file as JSON; a truncated file is best written again."
+    try:
+        return read_json(Path(path), fix)
+    except OSError as error:
+        raise CorpusFormatError(path, "whole file", f"cannot read the {role} file ({error.strerror})",
+                                "check the path; usage: korquad-eval DATASET PREDICTIONS.") from None
+
+
+def check_inputs(
+    dataset_file: str, prediction_file: str
+) -> tuple[Any, list[tuple[str, list[str]]], dict[str, str]]:
+    """The dataset document, its questions and the predictions, or ``CorpusFormatError`` naming what is wrong."""
+    dataset_json = _load(dataset_file, "dataset")
+    predictions_json = _load(prediction_file, "predictions")
+    if not _is_dataset(dataset_json) and _is_dataset(predictions_json):
+        raise CorpusFormatError(
+            dataset_file, "arguments", f"this is a predictions file and {prediction_file} is the dataset",
+            f"swap them: korquad-eval {prediction_file} {dataset_file} (DATASET first, then PREDICTIONS).",
+        )
+    if _is_dataset(predictions_json):
+        raise CorpusFormatError(prediction_file, "top level", 'this is a dataset ("data"), not predictions',
+                                "pass the predictions file {question id: answer text} second.")
+    if not _is_dataset(dataset_json):
+        raise CorpusFormatError(dataset_file, "top level", 'not a KorQuAD dataset (no "data" list)',
+                                f"the dataset must have the layout {_DATASET_LAYOUT}.")
+    questions = _checked_questions(dataset_json, dataset_file)
+    predictions = _checked_predictions(predictions_json, prediction_file)
+    if not predictions:
+        raise CorpusFormatError(prediction_file, "top level", "the file holds no predictions ({})",
+                                "score the predictions file that prediction wrote (predictions.json).")
+    if not set(predictions) & {qid for qid, _ in questions}:
+        raise CorpusFormatError(
+            prediction_file, "question ids",
+            f"none of its {len(predictions):,} prediction ids (e.g. {quote(next(iter(predictions)), 40)}) is a "
+            f"question id of {dataset_file} (e.g. {quote(questions[0][0], 40)})",
+            "score the predictions against the dataset they were made for.",
+        )
+    return dataset_json, questions, predictions
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``korquad-eval DATASET PREDICTIONS``: print the official scores as JSON (exit status 0)."""
+    """``korquad-eval DATASET PREDICTIONS``: print the official scores as JSON (0), or one error line (2)."""
     parser = argparse.ArgumentParser(
         prog="python -m nbhelpers korquad-eval", description=f"Evaluation for KorQuAD {EXPECTED_VERSION}"
     )
     parser.add_argument("dataset_file", help="Dataset file")
     parser.add_argument("prediction_file", help="Prediction File")
     args = parser.parse_args(argv)
-    with open(args.dataset_file, encoding="utf-8-sig") as dataset_file:
-        dataset_json = json.load(dataset_file)
+    try:
+        dataset_json, questions, predictions = check_inputs(args.dataset_file, args.prediction_file)
+    except CorpusFormatError as error:
+        print(f"error: {error.path}, {error.location}: {error.problem}. How to fix: {error.fix}", file=sys.stderr)
+        return USAGE_ERROR
     read_version = "_".join(str(dataset_json.get("version", "")).split("_")[:-1])
     if read_version != EXPECTED_VERSION:
         print(f"Evaluation expects {EXPECTED_VERSION}, but got dataset with {read_version}", file=sys.stderr)
-    with open(args.prediction_file, encoding="utf-8-sig") as prediction_file:
-        predictions = json.load(prediction_file)
-    print(json.dumps(evaluate(dataset_json["data"], predictions)))
+    print(json.dumps(score_questions(questions, predictions)))
     return 0
 
 
