@@ -33,6 +33,27 @@ def pad_to_multiple_of(config: BaseConfig) -> int | None:
     return options.get("pad_to_multiple_of")
 
 
+def dataloader_options(config: BaseConfig, dataset: object) -> dict[str, Any]:
+    """Worker keywords for a chapter's ``DataLoader(dataset, ..., **dataloader_options(config, dataset))``.
+
+    ``config.num_workers`` processes prepare batches while the accelerator computes. On a GPU they are
+    kept alive between epochs and across the validation runs inside an epoch (``persistent_workers``):
+    otherwise every pass forks them anew, and each fork copies the notebook process (datasets,
+    tokenizer) before the first batch comes. Not for a dataset that changes with the epoch (it has a
+    ``set_epoch`` method): persistent workers would keep serving their copy of the first epoch. On a
+    GPU batches also go into pinned (page-locked) memory, from which the copy to the GPU is faster
+    (``pin_memory``).
+    """
+    workers = max(0, config.num_workers)
+    on_gpu = config.accelerator == "gpu"
+    changes_per_epoch = callable(getattr(dataset, "set_epoch", None))
+    return {
+        "num_workers": workers,
+        "persistent_workers": on_gpu and workers > 0 and not changes_per_epoch,
+        "pin_memory": on_gpu,
+    }
+
+
 def length_order(lengths: Sequence[int]) -> list[int]:
     """Indices of the examples from longest to shortest (stable for equal lengths).
 

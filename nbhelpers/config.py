@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tempfile
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from nbhelpers.runtime import cpu_count, default_precision, detect_accelerator
@@ -54,6 +56,9 @@ class BaseConfig:
         num_workers: DataLoader worker processes; -1 chooses for the machine.
         log_every_n_steps: How often training metrics are logged.
         resume: Continue from ``last.ckpt`` in ``downstream_model_dir`` when it exists.
+        max_time: Stop training cleanly after this much time in this session, ``"DD:HH:MM:SS"``
+            (``"00:11:00:00"`` stays under Colab's 12-hour limit); empty for no limit. Each resumed
+            session gets the whole time again.
         profile: ``""`` for the real run, ``"smoke"`` for the offline smoke run.
     """
 
@@ -80,6 +85,7 @@ class BaseConfig:
     num_workers: int = -1
     log_every_n_steps: int = 50
     resume: bool = True
+    max_time: str = ""
     profile: str = ""
 
     SMOKE: ClassVar[dict[str, Any]] = {}
@@ -169,7 +175,25 @@ def resolve_config(config: BaseConfig, env: Mapping[str, str] | None = None, sho
     return resolved
 
 
+_DURATION = re.compile(r"(\d+):(\d\d):(\d\d):(\d\d)")
+
+
+def parse_max_time(value: str) -> timedelta | None:
+    """``max_time`` as a duration (None when empty); the format Lightning's ``Trainer(max_time=...)`` takes."""
+    if not value.strip():
+        return None
+    match = _DURATION.fullmatch(value.strip())
+    if not match:
+        raise ValueError(
+            f"max_time={value!r} is not a duration. How to fix: write DD:HH:MM:SS, e.g. \"00:11:00:00\" for "
+            "11 hours, or leave it empty for no limit."
+        )
+    days, hours, minutes, seconds = (int(group) for group in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
 def _derive_runtime(config: BaseConfig) -> None:
+    parse_max_time(config.max_time)  # a typo fails here, not hours later when the Trainer is built
     accelerator = detect_accelerator(config.accelerator)
     config.accelerator = accelerator.kind
     config.devices = config.devices or accelerator.devices

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
-from pytorch_lightning.callbacks import Callback, ModelCheckpoint, TQDMProgressBar
+from pytorch_lightning.callbacks import Callback, ModelCheckpoint, Timer, TQDMProgressBar
 from pytorch_lightning.loggers import CSVLogger
 from torch.utils.data import DataLoader
 
-from nbhelpers.config import BaseConfig
+from nbhelpers.config import BaseConfig, parse_max_time
 
 LOG_DIR_NAME = "logs"
 
@@ -40,6 +40,18 @@ class WallClock(Callback):
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.seconds += time.perf_counter() - self._start
+
+
+class SessionTimer(Timer):
+    """``Trainer(max_time=...)`` that counts this session only.
+
+    Lightning's own timer stores the elapsed time in the checkpoint, so after a resume the budget is
+    already spent and training stops at once. Here the limit is there to end a session cleanly before
+    Colab's runtime limit, so a resumed session starts its clock at zero.
+    """
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._offset = 0
 
 
 def show_progress_bar(config: BaseConfig) -> bool:
@@ -61,6 +73,9 @@ def make_trainer(config: BaseConfig, monitor: str, mode: str = "max", **override
         auto_insert_metric_name=True,
     )
     callbacks: list[Callback] = [checkpoint, WallClock()]
+    max_time = parse_max_time(config.max_time)
+    if max_time is not None:
+        callbacks.append(SessionTimer(duration=max_time, interval="step"))
     progress = show_progress_bar(config)
     if progress:
         callbacks.append(TQDMProgressBar(refresh_rate=20))
