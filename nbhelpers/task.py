@@ -1,8 +1,11 @@
-"""What every chapter's LightningModule shares: the optimizer, the schedule and reloadable checkpoints.
+"""What every chapter's LightningModule shares: training step, optimizer, schedule and reloadable checkpoints.
 
 The old book returned its scheduler under the key ``scheduler``, which Lightning silently drops, so
-the learning rate never moved. Here AdamW (no decay on biases and LayerNorm) and a linear warm-up and
-decay are returned under ``lr_scheduler`` with ``interval="step"``, once, for every chapter.
+the learning rate never moved. Here AdamW and a linear warm-up and decay are returned under
+``lr_scheduler`` with ``interval="step"``, once, for every chapter. Weight decay is chosen by a
+parameter's shape, as nanoGPT does, not by its name: matrices (linear layers, embeddings) are
+decayed, 1-D tensors (biases, LayerNorm scales and shifts) are not, whatever a model calls them
+(``LayerNorm``, ``layer_norm``, ``ln_1``, ``norm``).
 """
 
 from __future__ import annotations
@@ -12,19 +15,34 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
-from transformers import AutoConfig, PreTrainedModel, get_linear_schedule_with_warmup
+from transformers import PreTrainedModel, get_linear_schedule_with_warmup
 
 BOOKKEEPING_KEYS = ("feature_index",)
 """Batch entries the collators add for putting predictions back on their examples; not model inputs."""
 
-NO_DECAY = ("bias", "LayerNorm.weight", "LayerNorm.bias", "layer_norm.weight", "layer_norm.bias")
+
+def parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+    """AdamW's two groups: trainable tensors of 2 or more dimensions decayed, 1-D ones (biases, norms) not."""
+    decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def describe_groups(groups: list[dict[str, Any]]) -> str:
+    """How many tensors and parameters each group holds, for the learner to check the rule did what it says."""
+    decayed, kept = ((len(g["params"]), sum(p.numel() for p in g["params"])) for g in groups)
+    return (
+        f"AdamW 가중치 감쇠 {groups[0]['weight_decay']}: 2차원 이상 텐서 {decayed[0]}개(파라미터 {decayed[1]:,}개)에 적용, "
+        f"1차원 텐서(편향, LayerNorm) {kept[0]}개(파라미터 {kept[1]:,}개)에는 적용하지 않습니다."
+    )
 
 
 class TaskBase(pl.LightningModule):
     """A Hugging Face model trained with AdamW and a linear warm-up/decay schedule.
 
-    Subclasses implement ``training_step`` and ``validation_step``; ``monitor``/``mode`` name the
-    validation metric that picks the best checkpoint.
+    Subclasses implement ``validation_step`` (and ``training_step`` when the model's own ``loss`` is not
+    the whole story, as in classification and pretraining); ``monitor``/``mode`` name the validation
+    metric that picks the best checkpoint.
     """
 
     monitor: str = "val_loss"
@@ -55,18 +73,17 @@ class TaskBase(pl.LightningModule):
         """The batch without bookkeeping entries, ready for ``self.model(**...)``."""
         return {key: value for key, value in batch.items() if key not in BOOKKEEPING_KEYS}
 
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        """The model's own loss (token classification, question answering), logged every step."""
+        output = self.model(**self.model_inputs(batch))
+        self.log("train_loss", output.loss, prog_bar=True, on_step=True, on_epoch=False)
+        return output.loss
+
     def configure_optimizers(self) -> dict[str, Any]:
-        decay, no_decay = [], []
-        for name, parameter in self.model.named_parameters():
-            if parameter.requires_grad:
-                (no_decay if any(key in name for key in NO_DECAY) else decay).append(parameter)
-        optimizer = torch.optim.AdamW(
-            [
-                {"params": decay, "weight_decay": self.hparams.weight_decay},
-                {"params": no_decay, "weight_decay": 0.0},
-            ],
-            lr=self.hparams.learning_rate,
-        )
+        groups = parameter_groups(self.model, self.hparams.weight_decay)
+        if self.trainer.is_global_zero:
+            print(describe_groups(groups))
+        optimizer = torch.optim.AdamW(groups, lr=self.hparams.learning_rate)
         total_steps = max(1, int(self.trainer.estimated_stepping_batches))
         scheduler = get_linear_schedule_with_warmup(
             optimizer,
@@ -87,12 +104,7 @@ class TaskBase(pl.LightningModule):
 
     @staticmethod
     def load_model_from_checkpoint(path: str | Path, auto_class: type) -> PreTrainedModel:
-        """The trained Hugging Face model inside a Lightning checkpoint, built without the hub."""
-        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
-        config_dict = dict(checkpoint["hf_config"])
-        model_type = config_dict.pop("model_type")
-        config = AutoConfig.for_model(model_type, **config_dict)
-        model = auto_class.from_config(config)
-        state = {k.removeprefix("model."): v for k, v in checkpoint["state_dict"].items() if k.startswith("model.")}
-        model.load_state_dict(state)
-        return model.eval()
+        """The trained Hugging Face model inside a Lightning checkpoint, built without the hub (weights only)."""
+        from nbhelpers.predictor import model_from_checkpoint
+
+        return model_from_checkpoint(path, auto_class)[0]

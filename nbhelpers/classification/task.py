@@ -1,8 +1,11 @@
-"""Single-sentence and sentence-pair classification (chapters 2 and 3) as one LightningModule."""
+"""Single-sentence and sentence-pair classification (chapters 2 and 3) as one LightningModule.
+
+Both chapters train ``BertForSequenceClassification`` with its own cross-entropy; a pair differs from
+a single text only in its inputs (``token_type_ids``), so one task serves both and logs accuracy per
+step and, weighted by batch size, per validation epoch.
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 import torch
 
@@ -29,7 +32,3 @@ class ClassificationTask(TaskBase):
         # batch_size makes the epoch value a true mean over examples, not over batches of unequal size.
         self.log("val_loss", output.loss, prog_bar=True, on_epoch=True, batch_size=size, sync_dist=True)
         self.log("val_acc", correct.mean(), prog_bar=True, on_epoch=True, batch_size=size, sync_dist=True)
-
-    def predict_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        batch = {k: v for k, v in batch.items() if k != "labels"}
-        return self.model(**batch).logits.softmax(dim=-1)

@@ -33,11 +33,6 @@ class NERTask(TaskBase):
         self.scores: EntityScores | None = None
         self._predictions: dict[int, list[int]] = {}
 
-    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        output = self.model(**self.model_inputs(batch))
-        self.log("train_loss", output.loss, prog_bar=True, on_step=True, on_epoch=False)
-        return output.loss
-
     def on_validation_epoch_start(self) -> None:
         self._predictions = {}
 

@@ -1,4 +1,9 @@
-"""Masked language modelling: 15 % of tokens masked anew each batch (80/10/10), validation masked once."""
+"""Masked language modelling inputs: 15 % of tokens masked anew each batch (80/10/10), validation masked once.
+
+Training batches are masked by the collator, so every epoch sees new masks; validation examples are
+masked once with a fixed seed (:func:`mask_once`) and only padded afterwards, so validation loss is
+comparable across epochs.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import torch
 from torch.utils.data import Dataset
 from transformers import DataCollatorForLanguageModeling, PreTrainedTokenizerBase
 
+from nbhelpers.batching import pad_to_multiple_of
 from nbhelpers.config import BaseConfig
 from nbhelpers.pretraining.nsp import PretrainingDataset
 
@@ -16,15 +22,9 @@ from nbhelpers.pretraining.nsp import PretrainingDataset
 def mlm_collator(
     config: BaseConfig, tokenizer: PreTrainedTokenizerBase, mlm_probability: float
 ) -> DataCollatorForLanguageModeling:
-    """Pads each batch and masks it anew: 80 % ``[MASK]``, 10 % random token, 10 % unchanged."""
-    if config.accelerator == "tpu":
-        multiple = config.max_seq_length  # one shape for XLA: every batch padded to max_seq_length
-    elif config.accelerator == "gpu":
-        multiple = 8
-    else:
-        multiple = None
+    """Pads each batch by the accelerator's rule and masks it anew: 80 % ``[MASK]``, 10 % random, 10 % kept."""
     return DataCollatorForLanguageModeling(
-        tokenizer, mlm=True, mlm_probability=mlm_probability, pad_to_multiple_of=multiple
+        tokenizer, mlm=True, mlm_probability=mlm_probability, pad_to_multiple_of=pad_to_multiple_of(config)
     )
 
 

@@ -1,14 +1,13 @@
-"""Pretraining features: next-sentence-prediction pairs built from documents, and MLM masking.
+"""Pretraining inputs: documents to ``[CLS] A [SEP] B [SEP]`` pairs for next sentence prediction (NSP).
 
-BERT learns from two tasks at once. For NSP, each example is ``[CLS] A [SEP] B [SEP]`` where A is a
-run of consecutive sentences of one document and B is either the sentences that really follow
-(label 0) or sentences of another document (label 1). The builder follows the original BERT recipe
-(``create_pretraining_data.py``): segments fill ``max_seq_length``, a fraction of examples aim at a
-shorter random length so the model also sees short inputs, the sentences a random B displaced are
-put back for the next example, and an over-long pair is cut from the longer side at its front or back
-at random. For MLM, ``DataCollatorForLanguageModeling`` masks 15 % of the non-special tokens of each
-batch anew (80 % ``[MASK]``, 10 % a random token, 10 % unchanged), so every epoch sees new masks.
-Validation examples are masked once with a fixed seed, so validation loss is comparable across epochs.
+BERT learns from two tasks at once; this module builds the examples both share, before masking (the
+masked-LM side is ``nbhelpers.pretraining.masking``). For NSP, A is a run of consecutive sentences of
+one document and B is either the sentences that really follow (label 0) or sentences of another
+document (label 1). The builder follows the original BERT recipe (``create_pretraining_data.py``):
+segments fill ``max_seq_length``, a fraction of examples aim at a shorter random length so the model
+also sees short inputs, the sentences a random B displaced are put back for the next example, and an
+over-long pair is cut from the longer side at its front or back at random. Validation documents are
+held out whole (:func:`split_documents`), never sentences of a training document.
 """
 
 from __future__ import annotations

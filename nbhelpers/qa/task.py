@@ -56,11 +56,6 @@ class QATask(TaskBase):
         self.predictions: dict[str, QAPrediction] = {}
         self._outputs: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = []
 
-    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        output = self.model(**self.model_inputs(batch))
-        self.log("train_loss", output.loss, prog_bar=True, on_step=True, on_epoch=False)
-        return output.loss
-
     def on_validation_epoch_start(self) -> None:
         self._outputs = []
 
