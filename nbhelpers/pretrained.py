@@ -18,7 +18,6 @@ from transformers import (
     BertConfig,
     BertForPreTraining,
     PretrainedConfig,
-    PreTrainedTokenizerBase,
 )
 
 from nbhelpers.config import TINY_MODEL, BaseConfig
@@ -77,7 +76,3 @@ def check_max_seq_length(config: BaseConfig, model_config: PretrainedConfig) -> 
             f"max_seq_length={config.max_seq_length} is longer than the model's max_position_embeddings={limit}. "
             f"How to fix: set max_seq_length to {limit} or less."
         )
-
-
-def vocab_summary(tokenizer: PreTrainedTokenizerBase) -> str:
-    return f"{type(tokenizer).__name__}: vocab {len(tokenizer)}, special tokens {tokenizer.all_special_tokens}"

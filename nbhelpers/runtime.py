@@ -21,12 +21,10 @@ class Accelerator:
     Attributes:
         kind: ``"tpu"``, ``"gpu"`` or ``"cpu"``.
         devices: How many of them.
-        name: Human-readable device name for the printout.
     """
 
     kind: str
     devices: int
-    name: str
 
 
 def tpu_chip_count() -> int:
@@ -44,7 +42,7 @@ def detect_accelerator(requested: str = "auto") -> Accelerator:
     if requested in ("auto", "tpu"):
         chips = tpu_chip_count()
         if chips:
-            return Accelerator("tpu", chips, f"TPU x{chips}")
+            return Accelerator("tpu", chips)
         if requested == "tpu":
             raise RuntimeError(
                 "accelerator='tpu' was requested but torch_xla finds no TPU. How to fix: on Colab choose "
@@ -53,7 +51,7 @@ def detect_accelerator(requested: str = "auto") -> Accelerator:
     if requested in ("auto", "gpu", "cuda"):
         if torch.cuda.is_available():
             count = torch.cuda.device_count()
-            return Accelerator("gpu", count, f"{torch.cuda.get_device_name(0)} x{count}")
+            return Accelerator("gpu", count)
         if requested in ("gpu", "cuda"):
             raise RuntimeError(
                 "accelerator='gpu' was requested but CUDA finds no GPU. How to fix: on Colab choose "
@@ -61,7 +59,7 @@ def detect_accelerator(requested: str = "auto") -> Accelerator:
             )
     if requested not in ("auto", "cpu", "gpu", "cuda", "tpu"):
         raise ValueError(f"accelerator={requested!r}: use 'auto', 'tpu', 'gpu' or 'cpu'.")
-    return Accelerator("cpu", 1, "CPU")
+    return Accelerator("cpu", 1)
 
 
 def default_precision(kind: str) -> str:
@@ -89,15 +87,6 @@ def setup_logging(level: int = logging.INFO) -> logging.Logger:
     logger.addHandler(handler)
     logger.propagate = False
     return logger
-
-
-def in_notebook() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and shell.__class__.__name__ != "TerminalInteractiveShell"
 
 
 def cpu_count() -> int:

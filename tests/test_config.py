@@ -71,10 +71,10 @@ def test_gpu_and_tpu_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
     from nbhelpers import config as config_module
     from nbhelpers.runtime import Accelerator
 
-    monkeypatch.setattr(config_module, "detect_accelerator", lambda requested: Accelerator("gpu", 2, "T4 x2"))
+    monkeypatch.setattr(config_module, "detect_accelerator", lambda requested: Accelerator("gpu", 2))
     config = resolve_config(ClassificationConfig(), env={}, show=False)
     assert (config.precision, config.batch_size, config.devices, config.strategy) == ("16-mixed", 32, 2, "ddp_notebook")
-    monkeypatch.setattr(config_module, "detect_accelerator", lambda requested: Accelerator("tpu", 1, "TPU x1"))
+    monkeypatch.setattr(config_module, "detect_accelerator", lambda requested: Accelerator("tpu", 1))
     config = resolve_config(ClassificationConfig(), env={}, show=False)
     assert (config.precision, config.batch_size, config.strategy) == ("bf16-true", 32, "auto")
 
