@@ -14,7 +14,11 @@ import pytest
 import torch
 from pytorch_lightning.callbacks import Timer
 from torch.utils.data import DataLoader
-from transformers import AutoTokenizer, BertForSequenceClassification, DataCollatorWithPadding
+from transformers import (
+    AutoTokenizer,
+    BertForSequenceClassification,
+    DataCollatorWithPadding,
+)
 
 from nbhelpers.batching import dataloader_options
 from nbhelpers.classification.config import ClassificationConfig
