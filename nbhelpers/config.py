@@ -5,11 +5,22 @@ the profile (``NBHELPERS_PROFILE=smoke``: embedded sample, tiny BERT built offli
 explicit ``NBHELPERS_<FIELD>`` environment variables (they win over the profile), then fills in what
 depends on the machine (accelerator, devices, precision, batch size, workers) and prints the result.
 CI runs every notebook this way; power users override any field without editing the notebook.
+
+``resolve_config`` also refuses what cannot work (``epochs=0``, a warm-up ratio of 1, an unknown
+precision or accelerator, a negative device count, an ``NBHELPERS_*`` variable that names no field), so a
+typo fails in the config cell rather than after a multi-GB download or an hour of training. The config
+it returns is marked as resolved; ``check_resolved`` (called by ``registry.download_corpus``) refuses a
+config that was never resolved, or one resolved before the latest ``resolve_config`` call failed: after
+a failed config cell, the ``config`` variable still holds the cell's unchecked or previous config, and
+the next cells must not start a download with it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import importlib
+import itertools
 import os
 import re
 import tempfile
@@ -19,9 +30,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ClassVar
 
+from nbhelpers.errors import ConfigError
 from nbhelpers.runtime import cpu_count, default_precision, detect_accelerator
 
 ENV_PREFIX = "NBHELPERS_"
+
+
+PRECISIONS = ("16-mixed", "bf16-mixed", "32-true", "bf16-true", "16-true", "64-true", "16", "32", "64", "bf16")
+"""Values of ``precision`` that Lightning 2.x accepts (besides ``""``: choose for the accelerator)."""
+
+
+ACCELERATORS = ("auto", "tpu", "gpu", "cuda", "cpu")
 
 
 TINY_MODEL = "tiny-bert"
@@ -130,7 +149,7 @@ def _parse(value: str, kind: Any, name: str) -> Any:
             return lowered in ("1", "true", "yes")
         return kind(value)
     except ValueError:
-        raise ValueError(
+        raise ConfigError(
             f"{ENV_PREFIX}{name.upper()}={value!r} is not a valid {getattr(kind, '__name__', kind)} "
             f"for config field {name!r}."
         ) from None
@@ -149,15 +168,39 @@ def smoke_values(config: BaseConfig) -> dict[str, Any]:
     return values
 
 
+_GENERATIONS = itertools.count(1)
+_last_failure = 0
+"""Number of the latest ``resolve_config`` call that raised (0: none); configs resolved before it are stale."""
+
+
 def resolve_config(config: BaseConfig, env: Mapping[str, str] | None = None, show: bool = True) -> BaseConfig:
-    """The config to run with: profile, then ``NBHELPERS_<FIELD>`` overrides, then machine-derived values."""
-    env = os.environ if env is None else env
+    """The config to run with: profile, then ``NBHELPERS_<FIELD>`` overrides, then machine-derived values.
+
+    Raises ``ConfigError`` (with the fix) for values that cannot work; see the module docstring.
+    """
+    global _last_failure
+    generation = next(_GENERATIONS)
+    try:
+        resolved = _apply_profile_and_overrides(config, os.environ if env is None else env)
+        validate_config(resolved)
+        _derive_runtime(resolved)
+    except Exception:
+        _last_failure = generation
+        raise
+    resolved._resolved_generation = generation  # type: ignore[attr-defined]  (not a field: never printed)
+    if show:
+        print_config(resolved)
+    return resolved
+
+
+def _apply_profile_and_overrides(config: BaseConfig, env: Mapping[str, str]) -> BaseConfig:
     hints = typing.get_type_hints(type(config))
     names = [f.name for f in dataclasses.fields(config)]
+    _check_variable_names(env, names)
     values = dataclasses.asdict(config)
     profile = env.get(f"{ENV_PREFIX}PROFILE", config.profile)
     if profile not in ("", "smoke"):
-        raise ValueError(f"{ENV_PREFIX}PROFILE={profile!r}: use 'smoke' or leave it unset.")
+        raise ConfigError(f"{ENV_PREFIX}PROFILE={profile!r}: use 'smoke' or leave it unset.")
     values["profile"] = profile
     overrides = {
         name: _parse(env[f"{ENV_PREFIX}{name.upper()}"], hints[name], name)
@@ -168,11 +211,83 @@ def resolve_config(config: BaseConfig, env: Mapping[str, str] | None = None, sho
         # The profile's sample files depend on the corpus, which an override may have changed.
         values.update(smoke_values(dataclasses.replace(config, **{**values, **overrides})))
     values.update(overrides)
-    resolved = dataclasses.replace(config, **values)
-    _derive_runtime(resolved)
-    if show:
-        print_config(resolved)
-    return resolved
+    return dataclasses.replace(config, **values)
+
+
+def _all_field_names() -> set[str]:
+    """Fields of every chapter's config: a variable meant for another chapter (CI sets several) is no typo."""
+    from nbhelpers.__main__ import CHAPTERS
+
+    for chapter in CHAPTERS:
+        importlib.import_module(f"nbhelpers.{chapter}.config")
+    classes = [BaseConfig]
+    names: set[str] = set()
+    while classes:
+        cls = classes.pop()
+        names.update(f.name for f in dataclasses.fields(cls))
+        classes.extend(cls.__subclasses__())
+    return names
+
+
+def _check_variable_names(env: Mapping[str, str], names: list[str]) -> None:
+    """An ``NBHELPERS_*`` variable that names no config field is a typo (``NBHELPERS_EPOCH``): say so and suggest."""
+    known = {name.upper() for name in names}
+    unknown = [key for key in env if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX):] not in known]
+    if not unknown:
+        return
+    everywhere = {name.upper() for name in _all_field_names()}
+    typos = sorted(key for key in unknown if key[len(ENV_PREFIX):] not in everywhere)
+    if not typos:
+        return
+    lines = []
+    for key in typos:
+        close = difflib.get_close_matches(key[len(ENV_PREFIX):].upper(), sorted(known), n=1, cutoff=0.6)
+        hint = f"did you mean {ENV_PREFIX}{close[0]}?" if close else "see the config cell for the field names."
+        lines.append(f"{key} names no config field; {hint}")
+    raise ConfigError(
+        "; ".join(lines) + f" How to fix: rename or unset the variable ({ENV_PREFIX}<FIELD> in capitals, "
+        "e.g. NBHELPERS_EPOCHS=1)."
+    )
+
+
+def validate_config(config: BaseConfig) -> None:
+    """Raise ``ConfigError`` listing every value that cannot work, each with its fix."""
+    problems: list[str] = []
+    if config.epochs <= 0:
+        problems.append(f"epochs={config.epochs!r}: train for at least 1 epoch (max_steps stops a run earlier).")
+    if not 0 <= config.warmup_ratio < 1:
+        problems.append(f"warmup_ratio={config.warmup_ratio!r}: use a fraction of the steps in [0, 1), e.g. 0.1.")
+    if config.precision and config.precision not in PRECISIONS:
+        close = difflib.get_close_matches(str(config.precision), PRECISIONS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        problems.append(f"precision={config.precision!r}: {hint}use one of {', '.join(PRECISIONS[:6])}, "
+                        "or '' to choose for the accelerator.")
+    if config.accelerator not in ACCELERATORS:
+        problems.append(f"accelerator={config.accelerator!r}: use 'auto' (TPU, then GPU, then CPU), 'tpu', 'gpu' "
+                        "or 'cpu'.")
+    if config.devices < 0:
+        problems.append(f"devices={config.devices!r}: use 0 for every device found, or how many to use.")
+    if problems:
+        raise ConfigError("Config error: " + " ".join(problems))
+
+
+def check_resolved(config: BaseConfig) -> None:
+    """Refuse a config that did not pass the latest ``resolve_config`` call (see the module docstring).
+
+    The values are validated again too, so ``config.epochs = 0`` typed after the config cell is caught.
+    """
+    generation = getattr(config, "_resolved_generation", None)
+    if generation is None:
+        raise ConfigError(
+            "this config did not go through resolve_config, so nothing was checked or filled in. How to fix: "
+            "run the config cell (it ends with config = resolve_config(config)), then this cell."
+        )
+    if generation < _last_failure:
+        raise ConfigError(
+            "the config cell failed after this config was made, so it is not the config you set. How to fix: "
+            "correct the error shown under the config cell, run that cell again, then this cell."
+        )
+    validate_config(config)
 
 
 _DURATION = re.compile(r"(\d+):(\d\d):(\d\d):(\d\d)")

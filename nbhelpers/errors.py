@@ -59,5 +59,9 @@ class CorpusFormatError(ValueError):
         super().__init__(f"{self.path}, {self.location}: {self.problem}\n  How to fix: {fix}")
 
 
+class ConfigError(ValueError):
+    """A config value (or an ``NBHELPERS_*`` variable) cannot work; the message names it and the fix."""
+
+
 class DownloadError(RuntimeError):
     """A corpus file could not be fetched or verified; the message says where to put it by hand."""

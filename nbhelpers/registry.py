@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nbhelpers.download import RemoteFile, Transport, fetch_file, verify
 from nbhelpers.files import (
@@ -22,6 +22,9 @@ from nbhelpers.files import (
     describe_files,
     expand_user_files,
 )
+
+if TYPE_CHECKING:
+    from nbhelpers.config import BaseConfig
 
 logger = logging.getLogger(__name__)
 
@@ -119,9 +122,21 @@ def _fetch_with_korpora(spec: CorpusSpec, root: Path) -> None:
         logger.info("Korpora.fetch(%r) failed (%s); using the pinned download instead.", spec.korpora_name, error)
 
 
+def download_arguments(
+    source: str | BaseConfig, data_root: PathLike, train_file: str, val_file: str
+) -> tuple[str, PathLike, str, str]:
+    """``(corpus name, data_root, train_file, val_file)`` of a download: as given, or from a checked config."""
+    if isinstance(source, str):
+        return source, data_root, train_file, val_file
+    from nbhelpers.config import check_resolved
+
+    check_resolved(source)
+    return source.corpus_name, source.data_root, source.train_file, source.val_file
+
+
 def download_corpus(
-    name: str,
-    data_root: PathLike,
+    name: str | BaseConfig,
+    data_root: PathLike = "~/Korpora",
     train_file: str = "",
     val_file: str = "",
     transport: Transport | None = None,
@@ -129,8 +144,14 @@ def download_corpus(
 ) -> CorpusFiles:
     """Local, verified files of corpus ``name``; the user's own files when ``train_file``/``val_file`` are set.
 
+    The notebooks pass their resolved config instead of a name (``download_corpus(config)``): its corpus,
+    ``data_root``, ``train_file`` and ``val_file`` are used, and a config that did not pass the latest
+    ``resolve_config`` call is refused before anything is fetched (``config.check_resolved``): a failed
+    config cell must not be followed by a multi-GB download of the wrong corpus.
+
     Files already on disk that verify are used as they are, without touching the network.
     """
+    name, data_root, train_file, val_file = download_arguments(name, data_root, train_file, val_file)
     spec = get_corpus(name)
     root = Path(os.path.expanduser(str(data_root)))
     needed = [r for r, use in ((spec.train_files, not train_file), (spec.val_files, not val_file)) if use]

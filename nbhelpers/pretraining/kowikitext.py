@@ -26,6 +26,7 @@ import logging
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nbhelpers.download import (
     DEFAULT_MAX_UNZIPPED_BYTES,
@@ -41,10 +42,14 @@ from nbhelpers.files import Paths, as_paths, check_not_empty, read_lines
 from nbhelpers.registry import (
     CorpusFiles,
     CorpusSpec,
+    download_arguments,
     download_corpus,
     get_corpus,
     register,
 )
+
+if TYPE_CHECKING:
+    from nbhelpers.config import BaseConfig
 
 logger = logging.getLogger(__name__)
 
@@ -160,8 +165,8 @@ def _extracted(remote: RemoteFile, zip_path: Path, transport: Transport | None, 
 
 
 def download_kowikitext(
-    name: str,
-    data_root: str | Path,
+    name: str | BaseConfig,
+    data_root: str | Path = "~/Korpora",
     train_file: str = "",
     val_file: str = "",
     transport: Transport | None = None,
@@ -169,8 +174,11 @@ def download_kowikitext(
 ) -> CorpusFiles:
     """Local text files of ``kowikitext``/``kowikitext-full`` (zips fetched, checked, extracted), or the user's.
 
-    Extracted files sit next to their zip (``~/Korpora/kowikitext/``, where Korpora puts them too).
+    Like ``download_corpus``, it takes the notebook's resolved config in place of the name and refuses a
+    config that did not pass ``resolve_config``. Extracted files sit next to their zip
+    (``~/Korpora/kowikitext/``, where Korpora puts them too).
     """
+    name, data_root, train_file, val_file = download_arguments(name, data_root, train_file, val_file)
     spec = get_corpus(name)
     if name == "kowikitext-full" and not train_file:
         print(
