@@ -19,12 +19,8 @@ from nbhelpers.classification.nli import read_klue_nli, read_kornli
 from nbhelpers.classification.nsmc import read_nsmc
 from nbhelpers.errors import CorpusFormatError, quote
 from nbhelpers.files import as_paths, expand_user_files
-from nbhelpers.ner.corpora import (
-    KMOU_MANIFEST,
-    read_klue_ner,
-    read_kmou_ner,
-    split_kmou_blocks,
-)
+from nbhelpers.ner.klue import read_klue_ner
+from nbhelpers.ner.kmou import KMOU_MANIFEST, read_kmou_ner, split_kmou_blocks
 from nbhelpers.pretraining.kowikitext import read_kowikitext
 from nbhelpers.qa.korquad import read_korquad
 from nbhelpers.registry import download_corpus, get_corpus, inspect_files, sample_files
@@ -229,7 +225,7 @@ def test_unknown_kmou_type_in_a_pinned_file_is_skipped_with_a_warning(
     body = (kmou(1, *SENTENCES[0]) + "\n" + kmou(2, "서울에 간다.", "<서울:FOO>에 간다.") + "\n").encode()
     path = tmp_path / name
     path.write_bytes(body + b"\n" * (size - len(body)))
-    module_logger = logging.getLogger("nbhelpers.ner.corpora")
+    module_logger = logging.getLogger("nbhelpers.ner.kmou")
     module_logger.addHandler(caplog.handler)
     try:
         examples = read_kmou_ner(path)
@@ -246,7 +242,7 @@ def test_unknown_klue_tag_is_an_error_in_a_learners_file_and_a_warning_in_upstre
     with pytest.raises(CorpusFormatError) as error:
         read_klue_ner(write(tmp_path / "mine.tsv", text))
     assert error.value.location == "line 2" and "CITY" in error.value.problem and "PS" in error.value.fix
-    module_logger = logging.getLogger("nbhelpers.ner.corpora")
+    module_logger = logging.getLogger("nbhelpers.ner.klue")
     module_logger.addHandler(caplog.handler)
     try:
         [example] = read_klue_ner(write(tmp_path / "klue-ner-v1.1_dev.tsv", text))

@@ -13,15 +13,14 @@ import pytest
 
 from nbhelpers.download import fetch_file, git_blob_id
 from nbhelpers.errors import CorpusFormatError, DownloadError
-from nbhelpers.ner.corpora import (
+from nbhelpers.ner.examples import NERExample, entity_types
+from nbhelpers.ner.klue import read_klue_ner
+from nbhelpers.ner.kmou import (
     KMOU_COMMIT,
     KMOU_MANIFEST,
     KMOU_RAW,
-    NERExample,
-    entity_types,
     is_validation_file,
     kmou_remote_files,
-    read_klue_ner,
     read_kmou_ner,
 )
 from nbhelpers.ner.spans import EntitySpan, parse_tagged, spans_from_bio, to_tagged
@@ -253,7 +252,7 @@ def test_bad_block_in_pinned_upstream_file_is_skipped_and_logged(
     path = tmp_path / name
     path.write_bytes(body + b"\n" * (size - len(body)))
     # setup_logging() (run by other tests) stops propagation at "nbhelpers", so listen on the module's logger.
-    module_logger = logging.getLogger("nbhelpers.ner.corpora")
+    module_logger = logging.getLogger("nbhelpers.ner.kmou")
     module_logger.addHandler(caplog.handler)
     try:
         examples = read_kmou_ner(path)

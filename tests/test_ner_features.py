@@ -17,7 +17,8 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from nbhelpers.ner.corpora import KMOU_TAGS, NERExample, entity_types
+from nbhelpers.ner.examples import NERExample, entity_types
+from nbhelpers.ner.kmou import KMOU_TAGS
 from nbhelpers.ner.features import (
     IGNORE_INDEX,
     NERCollator,

@@ -3,4 +3,4 @@
 Importing the package registers its corpora (``ner``, ``klue-ner``) with the core registry.
 """
 
-from nbhelpers.ner import corpora  # noqa: F401  (registers the corpora)
+from nbhelpers.ner import klue, kmou  # noqa: F401  (registers the corpora)

@@ -29,7 +29,7 @@ from torch.utils.data import Dataset
 from transformers import DataCollatorForTokenClassification, PreTrainedTokenizerBase
 
 from nbhelpers.encoding import encode_in_chunks
-from nbhelpers.ner.corpora import NERExample
+from nbhelpers.ner.examples import NERExample
 from nbhelpers.ner.spans import EntitySpan, Offsets, spans_from_token_tags, token_tags
 
 IGNORE_INDEX = -100

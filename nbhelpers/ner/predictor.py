@@ -14,7 +14,7 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from nbhelpers.ner.corpora import NERExample
+from nbhelpers.ner.examples import NERExample
 from nbhelpers.ner.features import NERCollator, decode_entity_spans, encode_ner
 from nbhelpers.ner.spans import EntitySpan, to_tagged
 

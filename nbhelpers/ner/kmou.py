@@ -1,10 +1,6 @@
-"""Named-entity corpora: KMOU NER (the book's chapter 4) and KLUE-NER v1.1.
+"""KMOU NER (the book's chapter 4): the corpus files, the book's tutorial format, and the pinned file list.
 
-Every reader returns the same thing, a sentence and its entities as character spans over that
-sentence (``NERExample``), because spans are what the learner reads, what ``predict`` returns and what
-survives any tokenizer. Word-piece labels are derived from spans later (``nbhelpers.ner.features``).
-
-Three input formats:
+Two input formats, detected per file; both give :class:`nbhelpers.ner.examples.NERExample`:
 
 * KMOU corpus files (``kmounlp/NER``, folder ``말뭉치 - 형태소_개체명``): blocks of ``## n``, ``## raw
   sentence``, ``## sentence with <text:TAG>`` and morpheme lines, separated by blank lines. The tagged
@@ -16,14 +12,12 @@ Three input formats:
   differ, an entity type outside the ten KMOU types) is an error naming file and block, except in the
   pinned upstream files, which a learner cannot fix: there it is skipped and logged.
 * The book's own tutorial files: one sentence a line, ``raw sentence␞tagged sentence`` (U+241E).
-* KLUE-NER TSV: a ``## guid<TAB>tagged sentence`` comment, then one ``CHAR<TAB>BIO-TAG`` line per
-  character (spaces included); the character lines are the source of truth. A tag whose type is not
-  one of KLUE's six is an error in the learner's files and a warning in the pinned upstream files.
 
 A file (or a folder's file) with no sentence at all is an error naming it.
 
-The KMOU corpus has no official split; ``is_validation_file`` puts whole source files in validation, so
-no sentence of an article can appear on both sides.
+The corpus is 1,427 files pinned to one commit by a manifest (path, git blob id, size). It has no
+official split; :func:`is_validation_file` puts whole source files in validation, so no sentence of an
+article can appear on both sides.
 """
 
 from __future__ import annotations
@@ -31,9 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -41,7 +33,8 @@ from nbhelpers.download import RemoteFile
 from nbhelpers.errors import CorpusFormatError
 from nbhelpers.errors import quote as quote_text
 from nbhelpers.files import Paths, as_paths, check_not_empty, read_lines
-from nbhelpers.ner.spans import EntitySpan, parse_tagged, spans_from_bio
+from nbhelpers.ner.examples import NERExample, count_entities
+from nbhelpers.ner.spans import EntitySpan, parse_tagged
 from nbhelpers.registry import CorpusSpec, register
 
 logger = logging.getLogger(__name__)
@@ -49,10 +42,6 @@ logger = logging.getLogger(__name__)
 
 KMOU_TAGS = ("PER", "ORG", "LOC", "DAT", "TIM", "DUR", "MNY", "PNT", "NOH", "POH")
 """The ten KMOU entity types, in the order label lists use."""
-
-
-KLUE_TAGS = ("PS", "LC", "OG", "DT", "TI", "QT")
-"""The six KLUE-NER entity types."""
 
 
 BOOK_SEPARATOR = "\u241e"
@@ -72,39 +61,11 @@ VALIDATION_BUCKETS = 10
 """About one source file in ``VALIDATION_BUCKETS`` goes to validation."""
 
 
-KLUE_COMMIT = "3efd98708a40ff49251fddde35453f8fbb11f536"
-
-
-KLUE_RAW = f"https://raw.githubusercontent.com/KLUE-benchmark/KLUE/{KLUE_COMMIT}/klue_benchmark/klue-ner-v1.1"
-
-
 KMOU_PATTERNS = ("*.txt",)
 """Files of a folder read as KMOU or book-format NER files (upstream ``*_NER.txt``)."""
 
 
-KLUE_PATTERNS = ("*.tsv",)
-
-
-KLUE_PINNED_NAMES = ("klue-ner-v1.1_train.tsv", "klue-ner-v1.1_dev.tsv")
-"""Names of the downloaded KLUE-NER files, whose unknown tags are warned about rather than refused."""
-
-
 _BLOCK_NUMBER = re.compile(r"##\s*\d+\s*")
-
-
-@dataclass(frozen=True)
-class NERExample:
-    """A sentence with its entity mentions.
-
-    Attributes:
-        guid: Where it came from: ``file:block n``, ``file:line n`` or the KLUE guid.
-        text: The raw sentence.
-        entities: Mentions in order of ``start``; they never overlap.
-    """
-
-    guid: str
-    text: str
-    entities: tuple[EntitySpan, ...]
 
 
 def _check_types(spans: Sequence[EntitySpan], known: Sequence[str], path: Path, location: str) -> None:
@@ -258,93 +219,6 @@ def read_kmou_ner(paths: Paths) -> list[NERExample]:
     return examples
 
 
-def read_klue_ner(paths: Paths) -> list[NERExample]:
-    """Sentences of KLUE-NER v1.1 TSV files (or folders of them); entities come from the per-character BIO tags.
-
-    An entity type outside KLUE's six is an error naming its line, except in the downloaded files
-    (``KLUE_PINNED_NAMES``), which a learner cannot fix: there the types are listed in a warning.
-    """
-    examples: list[NERExample] = []
-    for path in as_paths(paths, KLUE_PATTERNS):
-        before = len(examples)
-        pinned = path.name in KLUE_PINNED_NAMES
-        unknown: Counter[str] = Counter()
-        lines = read_lines(path)
-        chars: list[str] = []
-        tags: list[str] = []
-        guid = ""
-        first_line = 0
-
-        def flush() -> None:
-            nonlocal guid, first_line
-            if not chars:
-                guid = ""
-                return
-            text = "".join(chars)
-            spans = spans_from_bio(tags, text)
-            examples.append(NERExample(guid or f"{path.name}:line {first_line}", text, tuple(spans)))
-            chars.clear()
-            tags.clear()
-            guid = ""
-            first_line = 0
-
-        for number, line in enumerate(lines, start=1):
-            if line.startswith("##"):
-                if chars:
-                    flush()
-                if not guid:
-                    guid = line[2:].strip().split("\t")[0]
-                    first_line = number
-                continue
-            if line == "":
-                flush()
-                continue
-            fields = line.split("\t")
-            if len(fields) != 2 or len(fields[0]) != 1:
-                raise CorpusFormatError(
-                    path, f"line {number}",
-                    f"expected 'CHARACTER<TAB>TAG' with one character, got {quote_text(line)}",
-                    "write one character per line followed by a tab and its BIO tag (O, B-PS, I-PS, ...).",
-                )
-            char, tag = fields
-            if tag != "O" and not re.fullmatch(r"[BI]-[A-Z]+", tag):
-                raise CorpusFormatError(
-                    path, f"line {number}", f"tag {quote_text(tag)} is not O, B-TYPE or I-TYPE",
-                    "use IOB2 tags such as O, B-PS, I-PS.",
-                )
-            if tag != "O" and tag[2:] not in KLUE_TAGS:
-                if not pinned:
-                    raise CorpusFormatError(
-                        path, f"line {number}",
-                        f"tag {quote_text(tag)}: the entity type is not one of KLUE's",
-                        f"use B-/I- with one of {', '.join(KLUE_TAGS)}, or O.",
-                    )
-                unknown[tag[2:]] += 1
-            first_line = first_line or number
-            chars.append(char)
-            tags.append(tag)
-        flush()
-        if unknown:
-            logger.warning(
-                "%s: entity types outside KLUE's six, kept as they are: %s", path, dict(unknown.most_common(10))
-            )
-        check_not_empty(path, len(examples) - before, "no sentences in the file",
-                        "write a '## guid<TAB>sentence' line, then one 'CHARACTER<TAB>TAG' line per character.")
-    return examples
-
-
-def count_entities(examples: Sequence[NERExample]) -> dict[str, int]:
-    """Entity mentions per type, most frequent first (what ``inspect`` reports as ``labels``)."""
-    counts = Counter(span.label for example in examples for span in example.entities)
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
-def entity_types(examples: Iterable[NERExample], known: Sequence[str] = ()) -> list[str]:
-    """Entity types to train on: ``known`` ones that occur, in that order, then any others, sorted."""
-    found = {span.label for example in examples for span in example.entities}
-    return [tag for tag in known if tag in found] + sorted(found - set(known))
-
-
 def is_validation_file(name: str) -> bool:
     """Whether a KMOU source file belongs to validation: a stable hash of its name, not its position.
 
@@ -395,24 +269,5 @@ KMOU_NER = register(
         sample_train=("ner_train.txt",),
         sample_val=("ner_val.txt",),
         license="KMOU NER corpus (kmounlp/NER): non-commercial use only",
-    )
-)
-
-
-KLUE_NER = register(
-    CorpusSpec(
-        name="klue-ner",
-        task="ner",
-        train_files=(RemoteFile(f"{KLUE_RAW}/klue-ner-v1.1_train.tsv", "klue-ner/klue-ner-v1.1_train.tsv",
-                                git_blob="b4f5d7dba85bb04d9dd72c7491bd62568af55cf1"),),
-        val_files=(RemoteFile(f"{KLUE_RAW}/klue-ner-v1.1_dev.tsv", "klue-ner/klue-ner-v1.1_dev.tsv",
-                              git_blob="3ed843a2e62d536fc2e2dbcc0f304ee346dda62e", size=2635045),),
-        read=read_klue_ner,
-        count_labels=count_entities,
-        label_names=KLUE_TAGS,
-        file_patterns=KLUE_PATTERNS,
-        sample_train=("klue_ner_train.tsv",),
-        sample_val=("klue_ner_val.tsv",),
-        license="KLUE-NER v1.1 (KLUE-benchmark/KLUE), CC BY-SA 4.0",
     )
 )
