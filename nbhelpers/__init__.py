@@ -13,4 +13,4 @@ import os
 # either way on 2 cores). A value the user set is left alone.
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

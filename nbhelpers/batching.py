@@ -3,14 +3,38 @@
 Padding happens per batch in the collator, to the longest example of the batch: short reviews then
 cost short compute (see ``bench/padding.py``). The exception is the TPU, where every new tensor shape
 triggers an XLA recompilation, so there every batch is padded to ``max_seq_length``.
+
+Padding to the longest row of a *random* batch still wastes most of the work: NSMC reviews average
+about 21 tokens, but a batch of 32 random reviews usually holds one of 60 or more. So training
+batches are grouped by length, as Hugging Face's ``group_by_length`` and fairseq's buckets do
+(:class:`LengthGroupedBatchSampler`): shuffle with the seed and the epoch, cut the order into
+mega-batches of 50 steps, sort each mega-batch by length, cut it into batches and shuffle the
+batches. Every batch then holds rows of similar length, and the batches still come in random order
+with random neighbours, so the gradient noise stays that of random batches. Evaluation goes through
+the examples from longest to shortest (:func:`length_order`); results travel with their example's
+index, so they are put back in input order.
+
+Under DDP each process takes its own share of every step (the sampler splits the data itself, so
+the Trainer runs with ``use_distributed_sampler=False``): every example is seen exactly once per
+epoch across processes, every process gets the same number of batches, and the batches of one step
+have similar lengths, so no process waits for a much longer batch of another.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import random
+from collections.abc import Iterator, Sequence, Sized
 from typing import Any
 
+import torch
+import torch.distributed as dist
+from torch.utils.data import Sampler
+
 from nbhelpers.config import BaseConfig
+
+MEGA_BATCH_STEPS = 50
+"""Steps per mega-batch: the window inside which examples are sorted by length (Hugging Face uses 50)."""
 
 
 def padding_options(config: BaseConfig) -> dict[str, Any]:
@@ -62,3 +86,213 @@ def length_order(lengths: Sequence[int]) -> list[int]:
     The longest batch comes first, so an out-of-memory error shows up at once, not at the end.
     """
     return sorted(range(len(lengths)), key=lambda index: -lengths[index])
+
+
+def dataset_lengths(dataset: Sized) -> list[int]:
+    """Tokens per example: the dataset's ``lengths`` when it has them, else ``len(item["input_ids"])``.
+
+    A dataset whose rows are stored padded (QA windows) must define ``lengths``: the padded width would
+    make every example look equally long.
+    """
+    lengths = getattr(dataset, "lengths", None)
+    if lengths is not None:
+        return [int(length) for length in lengths]
+    return [len(dataset[index]["input_ids"]) for index in range(len(dataset))]  # type: ignore[index]
+
+
+_REPLICAS: tuple[int, int] | None = None
+
+
+def set_replicas(num_replicas: int | None, rank: int = 0) -> None:
+    """Tell the samplers of this process how many processes share the data and which one this is.
+
+    The Trainer's :class:`nbhelpers.training.ShareBatches` callback calls it when a run starts, from
+    Lightning's own ``world_size`` and ``global_rank`` (on a TPU there is no ``torch.distributed``
+    group to ask); ``None`` forgets it again.
+    """
+    global _REPLICAS
+    _REPLICAS = None if num_replicas is None else (num_replicas, rank)
+
+
+def current_replicas() -> tuple[int, int]:
+    """``(number of processes, rank of this one)``: as set by the Trainer, else ``torch.distributed``, else one."""
+    if _REPLICAS is not None:
+        return _REPLICAS
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_world_size(), dist.get_rank()
+    return 1, 0
+
+
+class EpochShuffle(Sampler[int]):
+    """The order of a dataset in one epoch: a permutation drawn from ``seed + epoch``, or input order.
+
+    Lightning calls ``set_epoch`` on ``DataLoader.batch_sampler.sampler`` before every epoch, as it does
+    for ``DistributedSampler``; a dataset that changes with the epoch (chapter 1 draws new sentence
+    pairs every epoch) hears of it here, before the DataLoader's workers copy it.
+
+    Attributes:
+        dataset: What is sampled; told the epoch when it has a ``set_epoch`` method.
+        shuffle: Permute (training) or keep input order (evaluation).
+        seed: Base seed; the permutation of epoch ``e`` comes from ``seed + e`` in every process.
+        epoch: The current epoch.
+    """
+
+    def __init__(self, dataset: Sized, shuffle: bool = True, seed: int = 0) -> None:
+        self.dataset = dataset
+        self.shuffle = shuffle
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+        set_dataset_epoch = getattr(self.dataset, "set_epoch", None)
+        if callable(set_dataset_epoch):
+            set_dataset_epoch(epoch)
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __iter__(self) -> Iterator[int]:
+        if not self.shuffle:
+            return iter(range(len(self.dataset)))
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        return iter(torch.randperm(len(self.dataset), generator=generator).tolist())
+
+
+class LengthGroupedBatchSampler(Sampler[list[int]]):
+    """Batches of similar-length examples in random order (training) or longest first (evaluation).
+
+    Training (``shuffle=True``): the epoch's permutation (:class:`EpochShuffle`) is cut into
+    mega-batches of ``mega_batch_steps`` steps, each sorted by length and cut into steps; the steps
+    are shuffled (from ``seed`` and the epoch too) and the one holding the longest example goes first,
+    so an out-of-memory error shows up in the first step, not hours later. Evaluation
+    (``shuffle=False``): longest to shortest. ``group_by_length=False`` gives the plain batches of
+    ``DataLoader(shuffle=...)``: consecutive examples of the permutation, or of the input order.
+
+    A step is one batch for each of the ``num_replicas`` processes, cut from consecutive examples, so
+    the processes of one step get similar lengths. Every process gets the same number of batches
+    (``len(self)``); the last step or two are split evenly instead of leaving a short remainder, so
+    every example is used exactly once per epoch. Only when there are fewer examples than batches to
+    fill (batch size 1, or fewer examples than processes) are a few examples repeated, as
+    ``DistributedSampler`` does.
+
+    Attributes:
+        sampler: The :class:`EpochShuffle` that Lightning tells the epoch.
+        batch_size: Examples per batch per process (the last steps may hold fewer).
+        group_by_length: Sort within mega-batches (training) or the whole set (evaluation).
+        drop_last: Always False: no example is dropped (kept for ``BatchSampler``'s interface).
+    """
+
+    def __init__(
+        self,
+        dataset: Sized,
+        batch_size: int,
+        *,
+        shuffle: bool = True,
+        group_by_length: bool = True,
+        seed: int = 0,
+        mega_batch_steps: int = MEGA_BATCH_STEPS,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size={batch_size}: a batch needs at least one example.")
+        self.sampler = EpochShuffle(dataset, shuffle=shuffle, seed=seed)
+        self.batch_size = batch_size
+        self.group_by_length = group_by_length
+        self.mega_batch_steps = max(1, mega_batch_steps)
+        self.drop_last = False
+        self._replicas = (num_replicas, rank)
+        # A dataset that changes with the epoch changes its lengths too: those are read per epoch.
+        self._fixed_lengths = None if callable(getattr(dataset, "set_epoch", None)) else dataset_lengths(dataset)
+
+    @property
+    def dataset(self) -> Sized:
+        return self.sampler.dataset
+
+    def set_epoch(self, epoch: int) -> None:
+        self.sampler.set_epoch(epoch)
+
+    def replicas(self) -> tuple[int, int]:
+        """``(number of processes, rank of this one)``: as given, else as the run says (:func:`current_replicas`)."""
+        num_replicas, rank = self._replicas
+        if num_replicas is None:
+            return current_replicas()
+        return num_replicas, rank or 0
+
+    def __len__(self) -> int:
+        num_replicas, _ = self.replicas()
+        return math.ceil(len(self.dataset) / (num_replicas * self.batch_size))
+
+    def __iter__(self) -> Iterator[list[int]]:
+        num_replicas, rank = self.replicas()
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"rank {rank} is not one of the {num_replicas} processes.")
+        for step in self.steps(num_replicas):
+            yield step[rank]
+
+    def steps(self, num_replicas: int = 1) -> list[list[list[int]]]:
+        """This epoch's steps, each a list of one batch (example indices) per process."""
+        lengths = self._fixed_lengths if self._fixed_lengths is not None else dataset_lengths(self.dataset)
+        if len(lengths) == 0:
+            return []
+        step_size = num_replicas * self.batch_size
+        order = list(self.sampler)
+        shuffle = self.sampler.shuffle
+        if self.group_by_length:
+            if shuffle:
+                window = step_size * self.mega_batch_steps
+                order = [
+                    index
+                    for start in range(0, len(order), window)
+                    for index in sorted(order[start : start + window], key=lambda i: -lengths[i])
+                ]
+            else:
+                order = length_order(lengths)
+        count = math.ceil(len(order) / step_size)
+        if len(order) < count * num_replicas:  # fewer examples than batches: repeat a few
+            order += order[: count * num_replicas - len(order)]
+        batches: list[list[int]] = []
+        start = 0
+        for size in _batch_sizes(len(order), num_replicas, self.batch_size):
+            batches.append(order[start : start + size])
+            start += size
+        steps = [batches[first : first + num_replicas] for first in range(0, len(batches), num_replicas)]
+        if shuffle and self.group_by_length:
+            random.Random(f"steps:{self.sampler.seed}:{self.sampler.epoch}").shuffle(steps)
+            longest = max(range(len(steps)), key=lambda s: max(lengths[i] for batch in steps[s] for i in batch))
+            steps.insert(0, steps.pop(longest))
+        return steps
+
+
+def _batch_sizes(total: int, num_replicas: int, batch_size: int) -> list[int]:
+    """Sizes of ``ceil(total / (num_replicas * batch_size))`` steps of ``num_replicas`` batches.
+
+    Full batches, then the last step (or the last two, when the last would leave a process without an
+    example) split as evenly as possible. Needs ``total >= steps * num_replicas``.
+    """
+    step_size = num_replicas * batch_size
+    count = math.ceil(total / step_size)
+    remainder = total - (count - 1) * step_size
+    tail_steps = 1 if remainder >= num_replicas or count == 1 else 2
+    tail = total - (count - tail_steps) * step_size
+    parts = tail_steps * num_replicas
+    return [batch_size] * ((count - tail_steps) * num_replicas) + [
+        tail // parts + (1 if part < tail % parts else 0) for part in range(parts)
+    ]
+
+
+def make_batch_sampler(dataset: Sized, config: BaseConfig, train: bool) -> LengthGroupedBatchSampler:
+    """The batches of a chapter's DataLoader: ``DataLoader(dataset, batch_sampler=..., collate_fn=...)``.
+
+    Training batches are shuffled anew every epoch from ``config.seed``; evaluation goes from the
+    longest example to the shortest. ``config.group_by_length=False`` gives plain random (training)
+    or input-order (evaluation) batches instead.
+    """
+    return LengthGroupedBatchSampler(
+        dataset,
+        config.batch_size,
+        shuffle=train,
+        group_by_length=config.group_by_length,
+        seed=config.seed,
+    )

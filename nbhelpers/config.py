@@ -61,6 +61,9 @@ class BaseConfig:
         val_file: Your own validation file(s), likewise.
         max_seq_length: Longest input in tokens; checked against the model's ``max_position_embeddings``.
         batch_size: Examples per step per device; 0 chooses one for the accelerator.
+        group_by_length: Build each training batch from examples of similar length (shuffled within
+            mega-batches of 50 batches, the batches in random order) and evaluate longest first, so
+            little of each batch is padding; False gives plain random batches.
         learning_rate: Peak learning rate of AdamW (after warm-up).
         weight_decay: AdamW weight decay, not applied to biases and LayerNorm weights.
         warmup_ratio: Fraction of the steps spent warming the learning rate up linearly from 0.
@@ -90,6 +93,7 @@ class BaseConfig:
     val_file: str = ""
     max_seq_length: int = 128
     batch_size: int = 0
+    group_by_length: bool = True
     learning_rate: float = 5e-5
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1

@@ -23,6 +23,7 @@ from pytorch_lightning.callbacks import Callback, ModelCheckpoint, Timer, TQDMPr
 from pytorch_lightning.loggers import CSVLogger
 from torch.utils.data import DataLoader
 
+from nbhelpers.batching import set_replicas
 from nbhelpers.config import BaseConfig, parse_max_time
 
 LOG_DIR_NAME = "logs"
@@ -54,6 +55,22 @@ class SessionTimer(Timer):
         self._offset = 0
 
 
+class ShareBatches(Callback):
+    """Tells :mod:`nbhelpers.batching`'s samplers how many processes share the data and which one this is.
+
+    The chapters' DataLoaders take their batches from ``LengthGroupedBatchSampler``, which gives each
+    process its own share of every step itself, so the Trainer runs with ``use_distributed_sampler=False``
+    (Lightning would otherwise try to swap in a ``DistributedSampler`` and lose the length grouping).
+    Lightning knows the processes on every accelerator (a TPU has no ``torch.distributed`` group).
+    """
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        set_replicas(trainer.world_size, trainer.global_rank)
+
+    def teardown(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        set_replicas(None)
+
+
 def show_progress_bar(config: BaseConfig) -> bool:
     """A tqdm bar (it renders in Colab); none in the smoke profile or CI, where nobody watches it."""
     return config.profile != "smoke" and not os.environ.get("CI")
@@ -72,7 +89,7 @@ def make_trainer(config: BaseConfig, monitor: str, mode: str = "max", **override
         save_last=True,
         auto_insert_metric_name=True,
     )
-    callbacks: list[Callback] = [checkpoint, WallClock()]
+    callbacks: list[Callback] = [checkpoint, WallClock(), ShareBatches()]
     max_time = parse_max_time(config.max_time)
     if max_time is not None:
         callbacks.append(SessionTimer(duration=max_time, interval="step"))
@@ -94,6 +111,7 @@ def make_trainer(config: BaseConfig, monitor: str, mode: str = "max", **override
         "enable_model_summary": progress,
         "deterministic": False,
         "num_sanity_val_steps": 0,
+        "use_distributed_sampler": False,  # the batch samplers share the data among processes (ShareBatches)
     }
     options.update(overrides)
     return pl.Trainer(**options)

@@ -28,6 +28,11 @@ class QADataset(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.features)
 
+    @property
+    def lengths(self) -> list[int]:
+        """Real tokens per window (rows are stored padded): what length-grouped batching sorts by."""
+        return [int(length) for length in self.features.lengths]
+
     def __getitem__(self, index: int) -> dict[str, Any]:
         f = self.features
         return {

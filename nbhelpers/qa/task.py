@@ -89,9 +89,16 @@ class QATask(TaskBase):
         self._outputs = []
         if self.trainer.world_size > 1:
             # Each device saw a share of the windows; a question's windows may be spread over devices.
+            # Shares may differ by a few windows and all_gather needs equal shapes: pad, then drop the padding.
+            most = int(self.all_gather(torch.tensor(len(index), device=index.device)).max())
+            extra = most - len(index)
+            index = torch.nn.functional.pad(index, (0, extra), value=-1)
+            starts, ends = (torch.nn.functional.pad(t, (0, 0, 0, extra), value=-1e4) for t in (starts, ends))
             index, starts, ends = (self.all_gather(t).flatten(0, 1) for t in (index, starts, ends))
+            real = index >= 0
+            index, starts, ends = index[real], starts[real], ends[real]
         index_np = index.cpu().numpy()
-        _, first = np.unique(index_np, return_index=True)  # the distributed sampler repeats a few windows
+        _, first = np.unique(index_np, return_index=True)  # the sampler repeats windows only in tiny sets
         dataset = self._dataset()
         predictions = decode_answers(
             dataset.examples,
