@@ -21,6 +21,8 @@ class PretrainConfig(BaseConfig):
         num_attention_heads: Attention heads per layer.
         intermediate_size: Feed-forward width.
         mlm_probability: Fraction of tokens chosen for masking (80 % [MASK], 10 % random, 10 % kept).
+        whole_word_mask: Choose whole words (a word piece and its ``##`` continuations together) instead
+            of single word pieces, as Google's whole-word-masking BERT does.
         short_seq_probability: Chance that an example targets a shorter length, as in BERT's original recipe.
         nsp_probability: Chance that segment B is a random sentence from another document.
     """
@@ -37,6 +39,7 @@ class PretrainConfig(BaseConfig):
     num_attention_heads: int = 4
     intermediate_size: int = 1024
     mlm_probability: float = 0.15
+    whole_word_mask: bool = False
     short_seq_probability: float = 0.1
     nsp_probability: float = 0.5
 

@@ -20,12 +20,76 @@ from nbhelpers.pretraining.nsp import PretrainingDataset
 
 
 def mlm_collator(
-    config: BaseConfig, tokenizer: PreTrainedTokenizerBase, mlm_probability: float
+    config: BaseConfig, tokenizer: PreTrainedTokenizerBase, mlm_probability: float, whole_word_mask: bool = False
 ) -> DataCollatorForLanguageModeling:
-    """Pads each batch by the accelerator's rule and masks it anew: 80 % ``[MASK]``, 10 % random, 10 % kept."""
-    return DataCollatorForLanguageModeling(
+    """Pads each batch by the accelerator's rule and masks it anew: 80 % ``[MASK]``, 10 % random, 10 % kept.
+
+    ``whole_word_mask=True`` chooses words instead of word pieces (:class:`WholeWordMaskCollator`).
+    """
+    collator = WholeWordMaskCollator if whole_word_mask else DataCollatorForLanguageModeling
+    return collator(
         tokenizer, mlm=True, mlm_probability=mlm_probability, pad_to_multiple_of=pad_to_multiple_of(config)
     )
+
+
+class WholeWordMaskCollator(DataCollatorForLanguageModeling):
+    """Masks whole words: a word's ``##`` continuation pieces are chosen together with its first piece.
+
+    With word pieces masked one by one, ``서울##특별##시`` with only ``##특별`` masked is easy to fill
+    from its neighbours; Google's whole-word-masking BERT masks every piece of a chosen word instead.
+    Each word is chosen with ``mlm_probability``, so the share of masked pieces stays 15 % on average,
+    and every chosen piece is then replaced as usual: 80 % ``[MASK]``, 10 % a random token, 10 % kept.
+
+    transformers 5 has ``DataCollatorForLanguageModeling(whole_word_mask=True)``, but it finds words
+    through character offsets (an ``offset_mapping`` entry in every example), which NSP pairs built from
+    token ids do not carry, and it replaces every chosen piece with ``[MASK]`` (no random or kept
+    tokens). Here words come from WordPiece's own mark: a piece starting with ``##`` continues the
+    word before it. A piece right after ``[CLS]`` or ``[SEP]`` starts a word even if it is a ``##``
+    piece (segment B may begin mid-word after truncation).
+    """
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        pieces = self.tokenizer.convert_ids_to_tokens(list(range(len(self.tokenizer))))
+        self._continues = torch.tensor([piece.startswith("##") for piece in pieces])
+
+    def torch_mask_tokens(
+        self, inputs: torch.Tensor, special_tokens_mask: Any | None = None, offset_mapping: Any | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        labels = inputs.clone()
+        if special_tokens_mask is None:
+            special_tokens_mask = [
+                self.tokenizer.get_special_tokens_mask(row, already_has_special_tokens=True) for row in labels.tolist()
+            ]
+        special = torch.as_tensor(special_tokens_mask, dtype=torch.bool)
+        if self.tokenizer.pad_token_id is not None:
+            special |= inputs == self.tokenizer.pad_token_id
+        after_special = torch.roll(special, 1, dims=1)
+        after_special[:, 0] = True
+        starts = ~special & (~self._continues[inputs] | after_special)
+        # Word number of every piece (continuation pieces share their first piece's); specials never count.
+        word_ids = torch.cumsum(starts.long(), dim=1)
+        chosen_starts = torch.bernoulli(torch.full(labels.shape, self.mlm_probability), generator=self.generator).bool()
+        chosen_starts &= starts
+        chosen_words = torch.zeros(labels.shape[0], labels.shape[1] + 1, dtype=torch.bool)
+        chosen_words.scatter_(1, torch.where(starts, word_ids, 0), chosen_starts)  # slot 0 only ever gets False
+        masked = chosen_words.gather(1, word_ids) & ~special
+        labels[~masked] = -100
+        replaced = (
+            torch.bernoulli(torch.full(labels.shape, self.mask_replace_prob), generator=self.generator).bool() & masked
+        )
+        inputs[replaced] = self.tokenizer.mask_token_id
+        remaining = 1 - self.mask_replace_prob
+        if remaining > 0 and self.random_replace_prob > 0:
+            random_share = self.random_replace_prob / remaining
+            randomised = (
+                torch.bernoulli(torch.full(labels.shape, random_share), generator=self.generator).bool()
+                & masked
+                & ~replaced
+            )
+            random_tokens = torch.randint(len(self.tokenizer), labels.shape, dtype=torch.long, generator=self.generator)
+            inputs[randomised] = random_tokens[randomised]
+        return inputs, labels
 
 
 class MaskedDataset(Dataset):

@@ -179,6 +179,50 @@ class PretrainingDataset(Dataset):
         }
 
 
+class EpochPairs(PretrainingDataset):
+    """NSP pairs drawn anew every epoch from ``seed + epoch``: BERT's ``dupe_factor`` without the copies.
+
+    Google's ``create_pretraining_data.py`` writes the corpus ``dupe_factor`` (10) times, each time with
+    other A/B cuts, other random B segments and other short targets, so that a long run does not learn
+    the same pairs every epoch. Here the pairs of epoch ``e`` are built when the epoch starts, from
+    ``seed + e``: Lightning tells the DataLoader's batch sampler the epoch
+    (:class:`nbhelpers.batching.EpochShuffle`), which passes it on. Every process of a multi-GPU run and
+    a resumed run build the same pairs. The number of pairs varies a little from epoch to epoch;
+    Lightning counts the batches of the first epoch, so in a longer epoch the last few batches wait for
+    a later one.
+
+    Attributes:
+        documents: Token ids per sentence, kept in their documents (:func:`tokenize_documents`).
+        seed: The pairs of epoch ``e`` come from ``seed + e``.
+        epoch: The epoch whose pairs ``examples`` holds.
+    """
+
+    def __init__(
+        self,
+        documents: list[list[list[int]]],
+        tokenizer: PreTrainedTokenizerBase,
+        max_seq_length: int,
+        short_seq_probability: float = 0.1,
+        nsp_probability: float = 0.5,
+        seed: int = 7,
+    ) -> None:
+        self.documents = documents
+        self.tokenizer = tokenizer
+        self.options = {
+            "max_seq_length": max_seq_length,
+            "short_seq_probability": short_seq_probability,
+            "nsp_probability": nsp_probability,
+        }
+        self.seed = seed
+        self.epoch = 0
+        super().__init__(build_nsp_examples(documents, tokenizer, seed=seed, **self.options))
+
+    def set_epoch(self, epoch: int) -> None:
+        if epoch != self.epoch:
+            self.examples = build_nsp_examples(self.documents, self.tokenizer, seed=self.seed + epoch, **self.options)
+            self.epoch = epoch
+
+
 def split_documents(
     documents: list[list[str]], fraction: float = 0.05, seed: int = 7
 ) -> tuple[list[list[str]], list[list[str]]]:
