@@ -168,6 +168,22 @@ def test_folder_without_corpus_files_and_missing_path(tmp_path: Path, capsys: py
         expand_user_files(str(tmp_path / "missing"))
 
 
+def test_reading_a_folder_says_which_files_were_read(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    folder = tmp_path / "reviews"
+    for name in ("a.txt", "b.tsv", "c.txt", "d.txt"):
+        write(folder / name, NSMC)
+    write(folder / "notes.md", "not read")
+    files_logger = logging.getLogger("nbhelpers.files")
+    files_logger.addHandler(caplog.handler)
+    caplog.set_level(logging.INFO, logger="nbhelpers.files")
+    try:
+        files = expand_user_files(str(folder), get_corpus("nsmc").file_patterns)
+    finally:
+        files_logger.removeHandler(caplog.handler)
+    assert [p.name for p in files] == ["a.txt", "b.tsv", "c.txt", "d.txt"]
+    assert f"{folder}: reading 4 files: a.txt, b.tsv, c.txt, ..." in caplog.text
+
+
 # --- KMOU blocks -----------------------------------------------------------------------------------------------
 
 SENTENCES = [("김민준이 왔다.", "<김민준:PER>이 왔다."), ("서울에 간다.", "<서울:LOC>에 간다."), ("오늘 맑다.", "<오늘:DAT> 맑다.")]
