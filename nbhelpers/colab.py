@@ -135,7 +135,7 @@ def runtime_advice(accelerator_kind: str) -> str:
     """What the first cell tells the learner about the runtime they picked."""
     return {
         "gpu": "GPU 런타임입니다. 이 장의 권장 설정입니다.",
-        "tpu": "TPU 런타임입니다. bf16 정밀도로 학습합니다.",
+        "tpu": "TPU 런타임입니다. 32비트(32-true) 정밀도로 학습합니다. bf16-true는 AdamW의 작은 갱신을 잃습니다.",
     }.get(
         accelerator_kind,
         "CPU 런타임입니다. 전체 데이터 학습은 몇 시간 이상 걸립니다. "

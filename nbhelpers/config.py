@@ -6,6 +6,12 @@ explicit ``NBHELPERS_<FIELD>`` environment variables (they win over the profile)
 depends on the machine (accelerator, devices, precision, batch size, workers) and prints the result.
 CI runs every notebook this way; power users override any field without editing the notebook.
 
+A second profile, ``NBHELPERS_PROFILE=dryrun``, shrinks only three things and keeps every other value
+of the real run (warm-up ratio, learning rate, epochs, ``max_seq_length``, batch size for the machine,
+checkpoints, resume and export): a BERT built offline with kcbert-base's configuration shape but fewer
+layers (vocabulary 30,000, 300 positions), the embedded samples, and ``max_steps``. The smoke profile
+changes model, data and settings at once, which hid bugs that only the real settings reach.
+
 ``resolve_config`` also refuses what cannot work (``epochs=0``, a warm-up ratio of 1, an unknown
 precision or accelerator, a negative device count, an ``NBHELPERS_*`` variable that names no field), so a
 typo fails in the config cell rather than after a multi-GB download or an hour of training. The config
@@ -31,7 +37,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from nbhelpers.errors import ConfigError
-from nbhelpers.runtime import cpu_count, default_precision, detect_accelerator
+from nbhelpers.runtime import cpu_count, default_precision, detect_accelerator, shown_path
 
 ENV_PREFIX = "NBHELPERS_"
 
@@ -46,6 +52,15 @@ ACCELERATORS = ("auto", "tpu", "gpu", "cuda", "cpu")
 TINY_MODEL = "tiny-bert"
 """Value of ``pretrained_model_name`` that builds a tiny BERT offline from the training texts."""
 
+DRYRUN_MODEL = "dryrun-kcbert-shape"
+"""Value of ``pretrained_model_name`` that builds, offline, a BERT shaped like kcbert-base with fewer layers."""
+
+DRYRUN_MAX_STEPS = 30
+"""``max_steps`` of the dryrun profile: under one epoch of the NSMC sample at batch 8, so the stop inside an
+epoch, its validation, the checkpoints and the export all run."""
+
+PROFILES = ("", "smoke", "dryrun")
+
 
 @dataclass
 class BaseConfig:
@@ -53,9 +68,6 @@ class BaseConfig:
 
     Attributes:
         pretrained_model_name: Hugging Face model id or a local directory (chapter 1's output works).
-        downstream_task_name: What the chapter trains, e.g. ``"document-classification"``.
-        downstream_corpus_name: Registry name of the corpus, e.g. ``"nsmc"``.
-        downstream_model_dir: Checkpoints, logs, ``metrics.json`` and the exported model go here.
         data_root: Where downloaded corpora are cached (Korpora's layout, so the book's downloads are reused).
         train_file: Your own training file(s) in the corpus's format instead of the download (comma-separated, globs).
         val_file: Your own validation file(s), likewise.
@@ -73,21 +85,24 @@ class BaseConfig:
         seed: Random seed for Python, NumPy, torch and DataLoader workers.
         accelerator: ``"auto"`` (TPU, then GPU, then CPU), or ``"tpu"``, ``"gpu"``, ``"cpu"``.
         devices: How many devices; 0 uses all that were found.
-        precision: Lightning precision; empty chooses 16-mixed (GPU), bf16-true (TPU) or 32-true (CPU).
+        precision: Lightning precision; empty chooses 16-mixed (GPU) or 32-true (TPU, CPU).
         strategy: Lightning strategy; ``"auto"`` picks notebook-friendly DDP for several GPUs.
         num_workers: DataLoader worker processes; -1 chooses for the machine.
         log_every_n_steps: How often training metrics are logged.
-        resume: Continue from ``last.ckpt`` in ``downstream_model_dir`` when it exists.
+        resume: Continue from ``last.ckpt`` in ``model_dir`` when it holds a run with the same
+            settings; False moves the old run aside and starts over.
+        checkpoint_every_minutes: Also save ``last.ckpt`` this often inside an epoch (0: only at epoch
+            ends). 20 minutes: an NSMC epoch of kcbert-base takes hours on a T4, so a disconnect loses at
+            most 20 minutes, while each save writes about 1.3 GB (weights and AdamW state) to Drive in
+            10-30 s, 1-2 % of the time.
         max_time: Stop training cleanly after this much time in this session, ``"DD:HH:MM:SS"``
             (``"00:11:00:00"`` stays under Colab's 12-hour limit); empty for no limit. Each resumed
             session gets the whole time again.
-        profile: ``""`` for the real run, ``"smoke"`` for the offline smoke run.
+        profile: ``""`` for the real run, ``"smoke"`` for the offline smoke run, ``"dryrun"`` for the real
+            run's code path with a small kcbert-shaped BERT, the embedded samples and few steps.
     """
 
     pretrained_model_name: str = "beomi/kcbert-base"
-    downstream_task_name: str = ""
-    downstream_corpus_name: str = ""
-    downstream_model_dir: str = ""
     data_root: str = "~/Korpora"
     train_file: str = ""
     val_file: str = ""
@@ -108,35 +123,94 @@ class BaseConfig:
     num_workers: int = -1
     log_every_n_steps: int = 50
     resume: bool = True
+    checkpoint_every_minutes: float = 20.0
     max_time: str = ""
     profile: str = ""
 
     SMOKE: ClassVar[dict[str, Any]] = {}
     """Chapter-specific values of the smoke profile, on top of ``SMOKE_COMMON``."""
 
-    # Core code (trainer, checkpoints, registry) reads these three through properties, so a chapter may
-    # name its fields as the book does (``downstream_*`` in chapters 2-5) or in its own words (chapter 1).
+    @property
+    def uses_embedded_samples(self) -> bool:
+        """Whether training and validation read exactly the package's embedded sample files.
+
+        The notebooks' smoke checks (a minimum score after a few epochs of a tiny model) are calibrated
+        on these samples; a learner who runs the smoke profile on their own files must not fail them.
+        """
+        from nbhelpers.registry import get_corpus, sample_files
+
+        try:
+            spec = get_corpus(self.corpus_name)
+        except KeyError:
+            return False
+
+        def same(files: str, split: str) -> bool:
+            given = {os.path.realpath(name.strip()) for name in files.split(",") if name.strip()}
+            return bool(given) and given == {os.path.realpath(path) for path in sample_files(spec, split)}
+
+        return same(self.train_file, "train") and same(self.val_file, "val")
+
+    # Core code (trainer, checkpoints, registry, profiles) reads and fills these three through properties,
+    # so that a chapter names its fields as the book does (``downstream_*`` in chapters 2-5, see
+    # DownstreamConfig) or in its own words (chapter 1's PretrainConfig has fields ``corpus_name`` and
+    # ``model_dir``, which take the place of the properties).
     @property
     def model_dir(self) -> str:
         """Where checkpoints, logs, ``metrics.json`` and the export go."""
-        return self.downstream_model_dir
+        raise NotImplementedError(f"{type(self).__name__} does not say where its run goes (model_dir).")
+
+    @model_dir.setter
+    def model_dir(self, value: str) -> None:
+        raise NotImplementedError(f"{type(self).__name__} does not say where its run goes (model_dir).")
 
     @property
     def corpus_name(self) -> str:
         """Registry name of the corpus the chapter trains on."""
+        raise NotImplementedError(f"{type(self).__name__} does not name its corpus (corpus_name).")
+
+    @property
+    def task_name(self) -> str:
+        """What the chapter trains, e.g. ``"document-classification"``; names the default ``model_dir``."""
+        raise NotImplementedError(f"{type(self).__name__} does not name its task (task_name).")
+
+
+@dataclass
+class DownstreamConfig(BaseConfig):
+    """Settings of a fine-tuning chapter (2-5), with the book's names for what and where.
+
+    Attributes:
+        downstream_task_name: What the chapter trains, e.g. ``"document-classification"``.
+        downstream_corpus_name: Registry name of the corpus, e.g. ``"nsmc"``.
+        downstream_model_dir: Checkpoints, logs, ``metrics.json`` and the exported model go here.
+    """
+
+    downstream_task_name: str = ""
+    downstream_corpus_name: str = ""
+    downstream_model_dir: str = ""
+
+    @property
+    def model_dir(self) -> str:
+        return self.downstream_model_dir
+
+    @model_dir.setter
+    def model_dir(self, value: str) -> None:
+        self.downstream_model_dir = value
+
+    @property
+    def corpus_name(self) -> str:
         return self.downstream_corpus_name
 
     @property
     def task_name(self) -> str:
-        """What the chapter trains, e.g. ``"document-classification"``."""
         return self.downstream_task_name
 
 
 SMOKE_COMMON: dict[str, Any] = {
     "pretrained_model_name": TINY_MODEL,
     "batch_size": 16,
+    # No warmup_ratio here: the smoke run keeps the real schedule's shape (warm-up, then linear decay), so
+    # the learning-rate curve a reader sees under the notebook is the one its text describes.
     "learning_rate": 2e-3,
-    "warmup_ratio": 0.0,
     "epochs": 4,
     "num_workers": 0,
     "log_every_n_steps": 5,
@@ -164,12 +238,24 @@ def smoke_values(config: BaseConfig) -> dict[str, Any]:
     from nbhelpers.registry import get_corpus, sample_files
 
     values = dict(SMOKE_COMMON)
-    spec = get_corpus(config.downstream_corpus_name)
+    spec = get_corpus(config.corpus_name)
     values["train_file"] = ",".join(str(p) for p in sample_files(spec, "train"))
     values["val_file"] = ",".join(str(p) for p in sample_files(spec, "val"))
-    values["downstream_model_dir"] = tempfile.mkdtemp(prefix=f"nbhelpers-smoke-{config.downstream_task_name}-")
     values.update(type(config).SMOKE)
     return values
+
+
+def dryrun_values(config: BaseConfig) -> dict[str, Any]:
+    """What the dryrun profile changes: the kcbert-shaped BERT, the embedded sample, ``max_steps``; nothing else."""
+    from nbhelpers.registry import get_corpus, sample_files
+
+    spec = get_corpus(config.corpus_name)
+    return {
+        "pretrained_model_name": DRYRUN_MODEL,
+        "train_file": ",".join(str(p) for p in sample_files(spec, "train")),
+        "val_file": ",".join(str(p) for p in sample_files(spec, "val")),
+        "max_steps": DRYRUN_MAX_STEPS,
+    }
 
 
 _GENERATIONS = itertools.count(1)
@@ -203,8 +289,8 @@ def _apply_profile_and_overrides(config: BaseConfig, env: Mapping[str, str]) -> 
     _check_variable_names(env, names)
     values = dataclasses.asdict(config)
     profile = env.get(f"{ENV_PREFIX}PROFILE", config.profile)
-    if profile not in ("", "smoke"):
-        raise ConfigError(f"{ENV_PREFIX}PROFILE={profile!r}: use 'smoke' or leave it unset.")
+    if profile not in PROFILES:
+        raise ConfigError(f"{ENV_PREFIX}PROFILE={profile!r}: use 'smoke', 'dryrun' or leave it unset.")
     values["profile"] = profile
     overrides = {
         name: _parse(env[f"{ENV_PREFIX}{name.upper()}"], hints[name], name)
@@ -214,8 +300,13 @@ def _apply_profile_and_overrides(config: BaseConfig, env: Mapping[str, str]) -> 
     if profile == "smoke":
         # The profile's sample files depend on the corpus, which an override may have changed.
         values.update(smoke_values(dataclasses.replace(config, **{**values, **overrides})))
-    values.update(overrides)
-    return dataclasses.replace(config, **values)
+    elif profile == "dryrun":
+        values.update(dryrun_values(dataclasses.replace(config, **{**values, **overrides})))
+    profiled = dataclasses.replace(config, **values)
+    if profile:
+        # A profile's run writes into a fresh temporary directory; an NBHELPERS_ override of the field still wins.
+        profiled.model_dir = tempfile.mkdtemp(prefix=f"nbhelpers-{profile}-{profiled.task_name}-")
+    return dataclasses.replace(profiled, **overrides)
 
 
 def _all_field_names() -> set[str]:
@@ -271,6 +362,9 @@ def validate_config(config: BaseConfig) -> None:
                         "or 'cpu'.")
     if config.devices < 0:
         problems.append(f"devices={config.devices!r}: use 0 for every device found, or how many to use.")
+    if config.checkpoint_every_minutes < 0:
+        problems.append(f"checkpoint_every_minutes={config.checkpoint_every_minutes!r}: use 0 (only at epoch "
+                        "ends) or a number of minutes, e.g. 20.")
     if problems:
         raise ConfigError("Config error: " + " ".join(problems))
 
@@ -323,11 +417,12 @@ def _derive_runtime(config: BaseConfig) -> None:
         config.num_workers = 0 if accelerator.kind == "cpu" else min(4, cpu_count())
     if config.strategy == "auto" and accelerator.kind == "gpu" and config.devices > 1:
         config.strategy = "ddp_notebook"
-    if not config.downstream_model_dir:
-        config.downstream_model_dir = os.path.expanduser(f"~/nlpbook/checkpoint-{config.downstream_task_name}")
+    if not config.model_dir:
+        config.model_dir = os.path.expanduser(f"~/nlpbook/checkpoint-{config.task_name}")
 
 
 def print_config(config: BaseConfig) -> None:
+    """One ``name = value`` line per field; the embedded samples' paths shown from ``nbhelpers/``, not the install."""
     width = max(len(f.name) for f in dataclasses.fields(config))
     for f in dataclasses.fields(config):
-        print(f"{f.name:<{width}} = {getattr(config, f.name)!r}")
+        print(f"{f.name:<{width}} = {shown_path(repr(getattr(config, f.name)))}")

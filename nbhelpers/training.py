@@ -1,9 +1,17 @@
 """The Lightning Trainer every chapter uses: checkpoints on Drive, resume, logs and ``metrics.json``.
 
-Colab disconnects. Checkpoints (the best by the chapter's validation metric, and ``last.ckpt``) go to
-``downstream_model_dir`` on Drive, and a re-run of the notebook resumes from ``last.ckpt``. After
-training, the best checkpoint is validated once more and its metrics, the config, the library versions
-and the wall time are written to ``metrics.json`` so that a run can be compared with the published scores.
+Colab disconnects. Two kinds of checkpoint go to ``model_dir`` on Drive (``nbhelpers.checkpoints``):
+the best model by the chapter's validation metric, as weights only (``best-...ckpt``), and the latest
+state with the optimizer (``last.ckpt``), written at every epoch end and every ``checkpoint_every_minutes``
+inside an epoch, always whole (temp file, then rename). Run the notebook again with the same settings
+and ``last_checkpoint`` resumes from the latest state; a finished run is not trained again; changed
+settings or ``resume=False`` move the old run aside first (``nbhelpers.rundir``).
+
+After training, ``finish_training`` validates the best checkpoint once more, in the notebook's own
+process (a multi-process ``fit`` forks, and what the task computes in the forked processes does not come
+back), and writes its metrics, the config, the library versions and the training time to ``metrics.json``
+so that a run can be compared with the published scores. It refuses when training did not produce a
+validated model, so an interrupted run never overwrites the results of a good one.
 """
 
 from __future__ import annotations
@@ -11,36 +19,56 @@ from __future__ import annotations
 import csv
 import dataclasses
 import importlib.metadata
-import json
 import os
 import platform
-import time
 from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
+import torch
 from pytorch_lightning.callbacks import Callback, ModelCheckpoint, Timer, TQDMProgressBar
 from pytorch_lightning.loggers import CSVLogger
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, RandomSampler
 
 from nbhelpers.batching import set_replicas
+from nbhelpers.checkpoints import (
+    LatestCheckpoint,
+    ValidateAtMaxSteps,
+    checkpoint_io_for,
+    read_run_file,
+    write_json,
+)
 from nbhelpers.config import BaseConfig, parse_max_time
+from nbhelpers.predictor import mark_validated
+from nbhelpers.rundir import prepare_run, print_footprint
+from nbhelpers.runtime import quiet_libraries
 
 LOG_DIR_NAME = "logs"
 
 
-class WallClock(Callback):
-    """Seconds spent in ``fit`` in this session (a resumed run counts only its own part)."""
+class SeededShuffle(Callback):
+    """A ``DataLoader(shuffle=True)`` draws each epoch's order from ``seed + epoch``, as the chapters' samplers do.
 
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self._start = 0.0
+    Lightning restores the optimizer, scheduler and step when it resumes, not the random state, so a
+    plain ``RandomSampler`` would shuffle a resumed run differently from an uninterrupted one. The
+    chapters' ``LengthGroupedBatchSampler`` already seeds each epoch (Lightning calls its ``set_epoch``);
+    this does the same for a learner's own ``shuffle=True`` loader. Set before the epoch's iterator is
+    made: at the start of training (covers a run resumed inside an epoch) and at every epoch start.
+    """
 
-    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._start = time.perf_counter()
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
 
-    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self.seconds += time.perf_counter() - self._start
+    def _reseed(self, trainer: pl.Trainer) -> None:
+        sampler = getattr(trainer.train_dataloader, "sampler", None)
+        if type(sampler) is RandomSampler:
+            sampler.generator = torch.Generator().manual_seed(self.seed + trainer.current_epoch)
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._reseed(trainer)
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._reseed(trainer)
 
 
 class SessionTimer(Timer):
@@ -77,19 +105,35 @@ def show_progress_bar(config: BaseConfig) -> bool:
 
 
 def make_trainer(config: BaseConfig, monitor: str, mode: str = "max", **overrides: Any) -> pl.Trainer:
-    """A Trainer wired to ``config``: devices, precision, checkpoints, CSV logs, clipping, step limits."""
+    """A Trainer wired to ``config``: devices, precision, checkpoints, CSV logs, clipping, step limits.
+
+    The run directory is prepared first (``nbhelpers.rundir.prepare_run``: a fresh start moves the old
+    run aside), so nothing of a new run is written beside an old one.
+    """
+    quiet_libraries()  # Lightning's banner and tips would otherwise open every training cell
+    prepare_run(config)
     model_dir = Path(config.model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
+    # The best model keeps weights only (a third of a file with AdamW state: 0.44 of 1.3 GB for kcbert-base);
+    # only last.ckpt, which resuming needs, holds the optimizer. No "-v1" names: one run per directory.
     checkpoint = ModelCheckpoint(
         dirpath=model_dir,
         filename=f"best-{{epoch}}-{{step}}-{{{monitor}:.4f}}",
         monitor=monitor,
         mode=mode,
         save_top_k=1,
-        save_last=True,
+        save_last=False,
+        save_weights_only=True,
         auto_insert_metric_name=True,
+        enable_version_counter=False,
     )
-    callbacks: list[Callback] = [checkpoint, WallClock(), ShareBatches()]
+    callbacks: list[Callback] = [
+        checkpoint,
+        LatestCheckpoint(model_dir, config.checkpoint_every_minutes),
+        ValidateAtMaxSteps(),
+        SeededShuffle(config.seed),
+        ShareBatches(),
+    ]
     max_time = parse_max_time(config.max_time)
     if max_time is not None:
         callbacks.append(SessionTimer(duration=max_time, interval="step"))
@@ -112,18 +156,45 @@ def make_trainer(config: BaseConfig, monitor: str, mode: str = "max", **override
         "deterministic": False,
         "num_sanity_val_steps": 0,
         "use_distributed_sampler": False,  # the batch samplers share the data among processes (ShareBatches)
+        # Atomic writes (never a partial file under the final name) and weights_only loads.
+        "plugins": [checkpoint_io_for(config.accelerator)],
     }
     options.update(overrides)
     return pl.Trainer(**options)
 
 
 def last_checkpoint(config: BaseConfig) -> str | None:
-    """``last.ckpt`` of an interrupted run to resume from, or None for a fresh start."""
-    path = Path(config.model_dir) / "last.ckpt"
-    if config.resume and path.is_file():
-        print(f"{path} 에서 이어서 학습합니다 (처음부터 하려면 이 파일을 지우거나 resume=False).")
-        return str(path)
-    return None
+    """The checkpoint to resume from (``last.ckpt``, or ``last.previous.ckpt`` if that is damaged), or None.
+
+    None means a fresh start: with ``resume=False`` or changed settings the old run has been moved aside
+    (see ``nbhelpers.rundir.prepare_run``). A finished run resumes at its end and is not trained again.
+    """
+    return prepare_run(config)
+
+
+def evaluation_trainer(config: BaseConfig) -> pl.Trainer:
+    """A one-device Trainer in this process for validating a checkpoint: nothing forked, nothing logged."""
+    return pl.Trainer(
+        accelerator=config.accelerator,
+        devices=1,
+        precision=config.precision,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=show_progress_bar(config),
+        enable_model_summary=False,
+        use_distributed_sampler=False,
+        callbacks=[ShareBatches()],
+        plugins=[checkpoint_io_for(config.accelerator)],
+    )
+
+
+def best_checkpoint_path(trainer: pl.Trainer, config: BaseConfig) -> str:
+    """The best checkpoint of the run: the Trainer's, else the one ``best-*.ckpt`` in ``model_dir``; "" if none."""
+    best = next((c.best_model_path for c in trainer.checkpoint_callbacks if isinstance(c, ModelCheckpoint)), "")
+    if best and Path(best).is_file():
+        return best
+    found = sorted(Path(config.model_dir).glob("best-*.ckpt"), key=lambda p: p.stat().st_mtime)
+    return str(found[-1]) if found else ""
 
 
 def library_versions() -> dict[str, str]:
@@ -144,41 +215,80 @@ def finish_training(
     extra: dict[str, Any] | None = None,
     aliases: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Validate the best checkpoint, write ``metrics.json`` into ``downstream_model_dir`` and return it.
+    """Validate the best checkpoint in this process, write ``metrics.json`` into ``model_dir`` and return it.
 
+    The validation runs here on one device, not through ``trainer``: after a forked multi-process fit
+    (``ddp_notebook``) only the best path, the last weights, ``callback_metrics`` and the trainer state
+    come back, so what a task fills during validation (NER's per-type report, QA's predictions) and
+    everything the notebook shows afterwards is computed again here, from the best checkpoint. Its
+    weights are then in ``task.model`` (on the CPU; the predictors move it to the accelerator).
+
+    Raises instead of writing when training produced no validated model (interrupted, no step taken,
+    no best checkpoint): ``metrics.json`` and the export of an earlier good run are never overwritten.
     ``aliases`` copies logged metrics under the names a field reports (``{"val_mlm_loss": "mlm_loss"}``).
-    ``extra`` is merged after the best checkpoint is validated, so a dict the task fills during
-    validation (full-precision scores, say) holds the best checkpoint's values.
+    ``extra`` is merged after the validation, so a dict the task fills during validation holds the best
+    checkpoint's values.
     """
-    checkpoint = trainer.checkpoint_callback
-    best = checkpoint.best_model_path if isinstance(checkpoint, ModelCheckpoint) else ""
-    results = trainer.validate(task, dataloaders=val_dataloader, ckpt_path=best or None, verbose=False)
+    run = read_run_file(config.model_dir)
+    global_step = max(trainer.global_step, int(run.get("global_step") or 0))
+    best = best_checkpoint_path(trainer, config)
+    if trainer.interrupted:
+        raise RuntimeError(
+            f"Training was interrupted at global step {global_step}, so metrics.json and the export are left as "
+            "they were. How to fix: run the notebook again; it resumes from last.ckpt."
+        )
+    if global_step == 0 or not best:
+        raise RuntimeError(
+            f"No trained and validated model in {config.model_dir} (global step {global_step}, best checkpoint: "
+            f"{best or 'none'}), so metrics.json and the export are left as they were. How to fix: run the "
+            "training cell to the end (check max_steps and epochs), then this cell."
+        )
+    results = evaluation_trainer(config).validate(
+        task, dataloaders=val_dataloader, ckpt_path=best, verbose=False, weights_only=True
+    )
+    mark_validated(task.model)
     metrics: dict[str, Any] = {key: float(value) for key, value in (results[0] if results else {}).items()}
     for source, target in (aliases or {}).items():
         if source in metrics:
             metrics[target] = metrics[source]
     metrics.update(extra or {})
-    clocks = [c for c in trainer.callbacks if isinstance(c, WallClock)]
+    seconds = run.get("train_seconds")
     record = {
         **metrics,
         "best_checkpoint": best,
-        "global_step": trainer.global_step,
-        "wall_time_seconds": round(clocks[0].seconds, 1) if clocks else None,
+        "global_step": global_step,
+        "training_finished": bool(run.get("finished", True)),
+        "wall_time_seconds": round(float(seconds), 1) if seconds is not None else None,
         "config": dataclasses.asdict(config),
         "versions": library_versions(),
     }
-    if trainer.is_global_zero:
-        path = Path(config.model_dir) / "metrics.json"
-        path.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
-        print(f"검증 지표를 {path} 에 저장했습니다.")
+    path = Path(config.model_dir) / "metrics.json"
+    write_json(path, record)
+    print(f"검증 지표를 {path} 에 저장했습니다.")
+    if not record["training_finished"]:
+        print("학습이 끝까지 가지 않고 멈췄습니다(max_time 등). 노트북을 다시 실행하면 last.ckpt에서 이어서 학습합니다.")
+    print_footprint(config)
     return record
 
 
 def read_logged_metrics(config: BaseConfig) -> list[dict[str, float]]:
-    """Rows of every CSV log under ``downstream_model_dir`` (a resumed run adds a new version), by step."""
+    """Rows of the run's CSV logs by step; a resumed session's log replaces what it repeats.
+
+    Each session writes a new ``logs/version_N``. A session resumed from a checkpoint inside an epoch
+    logs again the steps between that checkpoint and the disconnect: the earlier session's rows from
+    the resumed session's first step on are dropped, so every step is drawn once. Earlier runs in the
+    directory are never mixed in: a fresh start moves them aside (``nbhelpers.rundir``).
+    """
+    def version(path: Path) -> int:
+        suffix = path.parent.name.removeprefix("version_")
+        return int(suffix) if suffix.isdigit() else -1
+
     rows: list[dict[str, float]] = []
-    for path in sorted((Path(config.model_dir) / LOG_DIR_NAME).glob("version_*/metrics.csv")):
+    for path in sorted((Path(config.model_dir) / LOG_DIR_NAME).glob("version_*/metrics.csv"), key=version):
         with path.open(encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                rows.append({key: float(value) for key, value in row.items() if value not in ("", None)})
+            session = [{key: float(value) for key, value in row.items() if value not in ("", None)}
+                       for row in csv.DictReader(handle)]
+        if session:
+            first = min(row.get("step", 0.0) for row in session)
+            rows = [row for row in rows if row.get("step", 0.0) < first] + session
     return sorted(rows, key=lambda row: row.get("step", 0.0))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -64,7 +65,7 @@ def test_accelerator_is_never_tpu_just_because_cuda_is_missing() -> None:
         detect_accelerator("tpu")
     with pytest.raises(RuntimeError, match="GPU"):
         detect_accelerator("gpu")
-    assert [default_precision(k) for k in ("gpu", "tpu", "cpu")] == ["16-mixed", "bf16-true", "32-true"]
+    assert [default_precision(k) for k in ("gpu", "tpu", "cpu")] == ["16-mixed", "32-true", "32-true"]
 
 
 def test_gpu_and_tpu_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,7 +77,7 @@ def test_gpu_and_tpu_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (config.precision, config.batch_size, config.devices, config.strategy) == ("16-mixed", 32, 2, "ddp_notebook")
     monkeypatch.setattr(config_module, "detect_accelerator", lambda requested: Accelerator("tpu", 1))
     config = resolve_config(ClassificationConfig(), env={}, show=False)
-    assert (config.precision, config.batch_size, config.strategy) == ("bf16-true", 32, "auto")
+    assert (config.precision, config.batch_size, config.strategy) == ("32-true", 32, "auto")
 
 
 def test_core_reads_chapter_paths_through_properties() -> None:
@@ -84,3 +85,33 @@ def test_core_reads_chapter_paths_through_properties() -> None:
 
     config = ClassificationConfig(downstream_model_dir="/tmp/run", downstream_corpus_name="nsmc")
     assert (config.model_dir, config.corpus_name, config.task_name) == ("/tmp/run", "nsmc", "document-classification")
+
+
+def test_chapter_1_names_its_own_fields_and_core_reads_them_the_same_way(tmp_path: Path) -> None:
+    from nbhelpers.pretraining.config import PretrainConfig
+
+    names = {f.name for f in dataclasses.fields(PretrainConfig)}
+    assert {"corpus_name", "model_dir"} <= names and not any(name.startswith("downstream_") for name in names)
+    config = resolve_config(PretrainConfig(), env={"NBHELPERS_MODEL_DIR": str(tmp_path / "run"),
+                                                   "NBHELPERS_CORPUS_NAME": "kowikitext-full"}, show=False)
+    assert (config.model_dir, config.corpus_name, config.task_name) == (
+        str(tmp_path / "run"), "kowikitext-full", "pretraining")
+    assert resolve_config(PretrainConfig(), env={}, show=False).model_dir.endswith("checkpoint-pretraining")
+    smoke = resolve_config(PretrainConfig(), env={"NBHELPERS_PROFILE": "smoke"}, show=False)
+    assert Path(smoke.model_dir).is_dir() and "nbhelpers-smoke-pretraining-" in smoke.model_dir
+    assert Path(smoke.train_file).name == "pretrain_train.txt"
+
+
+def test_profile_run_dir_is_fresh_unless_overridden(tmp_path: Path) -> None:
+    first = resolve_config(ClassificationConfig(), env={"NBHELPERS_PROFILE": "smoke"}, show=False)
+    second = resolve_config(ClassificationConfig(), env={"NBHELPERS_PROFILE": "smoke"}, show=False)
+    assert first.model_dir != second.model_dir and first.downstream_model_dir == first.model_dir
+    env = {"NBHELPERS_PROFILE": "smoke", "NBHELPERS_DOWNSTREAM_MODEL_DIR": str(tmp_path)}
+    assert resolve_config(ClassificationConfig(), env=env, show=False).model_dir == str(tmp_path)
+
+
+def test_the_base_config_names_nothing_itself() -> None:
+    from nbhelpers.config import BaseConfig
+
+    with pytest.raises(NotImplementedError, match="model_dir"):
+        BaseConfig().model_dir  # noqa: B018

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 from transformers import (
@@ -13,10 +12,16 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from nbhelpers.encoding import encode_in_chunks
+from nbhelpers.predictor import Predictor
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)
 class ClassificationPrediction:
     """A predicted label with the probability of every label.
+
+    Printed as ``positive (negative 0.078, positive 0.922)``: a learner printing predictions reads the
+    label and the probabilities, not a dataclass repr with 17 digits per number.
 
     Attributes:
         label: Name of the most probable label.
@@ -26,41 +31,54 @@ class ClassificationPrediction:
     label: str
     probabilities: dict[str, float]
 
+    def __repr__(self) -> str:
+        shares = ", ".join(f"{name} {probability:.3f}" for name, probability in self.probabilities.items())
+        return f"{self.label} ({shares})"
 
-class Classifier:
-    """A trained classifier that turns raw texts (or pairs) into labels and probabilities, in batches."""
 
-    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, max_seq_length: int = 128) -> None:
-        self.model = model.eval()
-        self.tokenizer = tokenizer
+class Classifier(Predictor):
+    """A trained classifier that turns raw texts (or pairs) into labels and probabilities.
+
+    Runs on the best device in length-sorted batches (:class:`nbhelpers.predictor.Predictor`); the
+    predictions come back in the order of the texts.
+
+    Attributes:
+        max_seq_length: Longest input in tokens; longer ones are truncated as in training.
+    """
+
+    auto_class = AutoModelForSequenceClassification
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        max_seq_length: int = 128,
+        device: str | torch.device | None = None,
+    ) -> None:
+        super().__init__(model, tokenizer, device)
         self.max_seq_length = max_seq_length
 
-    @classmethod
-    def load(cls, path: str | Path, max_seq_length: int = 128) -> Classifier:
-        """From the best ``.ckpt`` of a run or from an exported directory."""
-        from nbhelpers.predictor import load_trained_model
-
-        model, tokenizer = load_trained_model(path, AutoModelForSequenceClassification)
-        return cls(model, tokenizer, max_seq_length)
-
-    @torch.no_grad()
     def predict(
         self, texts: Sequence[str], text_pairs: Sequence[str] | None = None, batch_size: int = 64
     ) -> list[ClassificationPrediction]:
+        """The label and the probability of every label, for each text (or pair), in input order."""
+        if not texts:
+            return []
         id2label = self.model.config.id2label
-        device = next(self.model.parameters()).device
-        predictions: list[ClassificationPrediction] = []
-        for start in range(0, len(texts), batch_size):
-            inputs = self.tokenizer(
-                list(texts[start : start + batch_size]),
-                list(text_pairs[start : start + batch_size]) if text_pairs is not None else None,
-                truncation="longest_first",
-                max_length=self.max_seq_length,
-                padding=True,
-                return_tensors="pt",
-            ).to(device)
-            probabilities = self.model(**inputs).logits.float().softmax(dim=-1).cpu()
+        encoded = encode_in_chunks(
+            self.tokenizer, list(texts), list(text_pairs) if text_pairs is not None else None,
+            truncation="longest_first", max_length=self.max_seq_length, return_token_type_ids=True,
+        )
+        features = [dict(zip(encoded, row)) for row in zip(*encoded.values())]
+
+        def run_batch(batch: list[dict[str, list[int]]]) -> list[ClassificationPrediction]:
+            inputs = self.tokenizer.pad(batch, return_tensors="pt", **self.padding(self.max_seq_length))
+            probabilities = self.model(**self.to_device(dict(inputs))).logits.float().softmax(dim=-1).cpu()
+            predictions = []
             for row in probabilities:
                 named = {id2label[i]: float(p) for i, p in enumerate(row)}
                 predictions.append(ClassificationPrediction(max(named, key=named.__getitem__), named))
-        return predictions
+            return predictions
+
+        lengths = [len(ids) for ids in encoded["input_ids"]]
+        return self.run_in_length_order(features, lengths, run_batch, batch_size, "classify")

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from pathlib import Path
 
 import torch
-from torch.utils.data import DataLoader
 from transformers import (
     AutoModelForTokenClassification,
     PreTrainedModel,
@@ -17,6 +15,7 @@ from transformers import (
 from nbhelpers.ner.examples import NERExample
 from nbhelpers.ner.features import NERCollator, decode_entity_spans, encode_ner
 from nbhelpers.ner.spans import EntitySpan, to_tagged
+from nbhelpers.predictor import Predictor
 
 ENTITY_COLOURS = {
     "PER": "#fde2e4", "PS": "#fde2e4", "ORG": "#d7e3fc", "OG": "#d7e3fc", "LOC": "#d8f3dc", "LC": "#d8f3dc",
@@ -42,39 +41,48 @@ def render_entities_html(text: str, spans: Sequence[EntitySpan]) -> str:
     return "<div style='line-height:2'>" + "".join(parts) + "</div>"
 
 
-class EntityRecognizer:
-    """A trained token classifier that turns raw sentences into entity spans over their characters."""
+class EntityRecognizer(Predictor):
+    """A trained token classifier that turns raw sentences into entity spans over their characters.
 
-    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, max_seq_length: int = 128) -> None:
-        self.model = model.eval()
-        self.tokenizer = tokenizer
+    Runs on the best device in length-sorted batches (:class:`nbhelpers.predictor.Predictor`); the label
+    list comes with the model (``config.id2label``).
+
+    Attributes:
+        max_seq_length: Longest window in word pieces; longer sentences are cut into several windows.
+        id2label: Label name of every output id.
+    """
+
+    auto_class = AutoModelForTokenClassification
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        max_seq_length: int = 128,
+        device: str | torch.device | None = None,
+    ) -> None:
+        super().__init__(model, tokenizer, device)
         self.max_seq_length = max_seq_length
         self.id2label = {int(k): v for k, v in model.config.id2label.items()}
         self.label2id = {v: k for k, v in self.id2label.items()}
 
-    @classmethod
-    def load(cls, path: str | Path, max_seq_length: int = 128) -> EntityRecognizer:
-        """From the best ``.ckpt`` of a run or from an exported directory (the label list comes with it)."""
-        from nbhelpers.predictor import load_trained_model
-
-        model, tokenizer = load_trained_model(path, AutoModelForTokenClassification)
-        return cls(model, tokenizer, max_seq_length)
-
-    @torch.no_grad()
     def predict_examples(self, examples: Sequence[NERExample], batch_size: int = 64) -> list[list[EntitySpan]]:
-        """Predicted spans for each sentence (gold entities, if any, are ignored)."""
+        """Predicted spans for each sentence, in input order (gold entities, if any, are ignored)."""
         dataset = encode_ner([NERExample(e.guid, e.text, ()) for e in examples], self.tokenizer, {"O": 0},
                              self.max_seq_length)
-        loader = DataLoader(dataset, batch_size=batch_size, collate_fn=NERCollator(self.tokenizer))
-        device = next(self.model.parameters()).device
-        predictions: dict[int, list[int]] = {}
-        for batch in loader:
-            indices = batch.pop("feature_index").tolist()
-            batch.pop("labels")
-            logits = self.model(**{k: v.to(device) for k, v in batch.items()}).logits
-            for index, row in zip(indices, logits.argmax(dim=-1).cpu().tolist()):
-                predictions[index] = row[: len(dataset.offsets[index])]
-        return decode_entity_spans(dataset, predictions, self.id2label)
+        collator = NERCollator(self.tokenizer, **self.padding(self.max_seq_length))
+        windows = [dataset[index] for index in range(len(dataset))]
+
+        def run_batch(batch: list[dict]) -> list[list[int]]:
+            inputs = collator(batch)
+            inputs.pop("feature_index")
+            inputs.pop("labels")
+            labels = self.model(**self.to_device(inputs)).logits.argmax(dim=-1).cpu().tolist()
+            return [row[: len(window["input_ids"])] for row, window in zip(labels, batch)]
+
+        lengths = [len(window["input_ids"]) for window in windows]
+        rows = self.run_in_length_order(windows, lengths, run_batch, batch_size, "entities")
+        return decode_entity_spans(dataset, dict(enumerate(rows)), self.id2label)
 
     def predict(self, texts: Sequence[str], batch_size: int = 64) -> list[list[EntitySpan]]:
         """Entity spans over the characters of each text."""

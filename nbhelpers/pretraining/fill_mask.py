@@ -1,29 +1,99 @@
-"""Asking the pretrained model: fill-mask predictions and a pseudo-log-likelihood per sentence."""
+"""Asking the pretrained model: fill-mask predictions and a pseudo-log-likelihood per sentence.
+
+:class:`MaskedLanguageModel` is chapter 1's predictor (:class:`nbhelpers.predictor.Predictor`): it runs on
+the best device, and the pseudo-log-likelihood of many sentences goes through the model as one stream
+of masked copies in length-sorted batches instead of one forward pass per sentence.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
-from transformers import PreTrainedTokenizerBase
+from transformers import AutoModelForPreTraining, PreTrainedModel, PreTrainedTokenizerBase
+
+from nbhelpers.predictor import Predictor
 
 
-@torch.no_grad()
-def pseudo_log_likelihood(model: Any, tokenizer: PreTrainedTokenizerBase, sentence: str) -> float:
-    """Mean log-probability of each token when it alone is masked (a masked LM's 'how familiar is this').
-
-    Sentences seen in training tend to score higher than new ones of the same kind; that gap is what
-    membership-inference attacks on language models exploit.
-    """
-    ids = tokenizer(sentence, return_tensors="pt")["input_ids"][0]
-    positions = range(1, len(ids) - 1)
-    batch = ids.repeat(len(positions), 1)
-    for row, position in enumerate(positions):
-        batch[row, position] = tokenizer.mask_token_id
-    device = next(model.parameters()).device
-    output = model(input_ids=batch.to(device))
+def _prediction_logits(output: Any) -> torch.Tensor:
     # BertForMaskedLM returns ``logits``, BertForPreTraining ``prediction_logits``.
-    logits = output.logits if hasattr(output, "logits") else output.prediction_logits
-    log_probs = logits.float().log_softmax(dim=-1).cpu()
-    scores = [log_probs[row, position, ids[position]] for row, position in enumerate(positions)]
-    return float(torch.stack(scores).mean())
+    return output.logits if hasattr(output, "logits") else output.prediction_logits
+
+
+class MaskedLanguageModel(Predictor):
+    """A masked language model asked for the tokens that fit a ``[MASK]``, or how familiar a sentence is.
+
+    Attributes:
+        max_seq_length: Longest input in tokens; longer sentences are truncated.
+    """
+
+    auto_class = AutoModelForPreTraining
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        max_seq_length: int = 128,
+        device: str | torch.device | None = None,
+    ) -> None:
+        super().__init__(model, tokenizer, device)
+        self.max_seq_length = max_seq_length
+
+    def pseudo_log_likelihoods(self, sentences: Sequence[str], batch_size: int = 64) -> list[float]:
+        """Per sentence, the mean log-probability of each token when it alone is masked.
+
+        A masked LM's "how familiar is this": sentences seen in training tend to score higher than new
+        ones of the same kind, the gap membership-inference attacks on language models exploit.
+        """
+        encoded = self.tokenizer(list(sentences), truncation=True, max_length=self.max_seq_length)["input_ids"]
+        rows = [(sentence, position) for sentence, ids in enumerate(encoded) for position in range(1, len(ids) - 1)]
+        mask_id = self.tokenizer.mask_token_id
+
+        def run_batch(batch: list[tuple[int, int]]) -> list[float]:
+            masked = []
+            for sentence, position in batch:
+                ids = list(encoded[sentence])
+                ids[position] = mask_id
+                masked.append({"input_ids": ids})
+            inputs = self.tokenizer.pad(masked, return_tensors="pt", **self.padding(self.max_seq_length))
+            logits = _prediction_logits(self.model(**self.to_device(dict(inputs))))
+            index = torch.arange(len(batch), device=logits.device)
+            positions = torch.tensor([position for _, position in batch], device=logits.device)
+            targets = torch.tensor([encoded[s][p] for s, p in batch], device=logits.device)
+            log_probs = logits[index, positions].float().log_softmax(dim=-1)
+            return log_probs[index, targets].cpu().tolist()
+
+        scores = self.run_in_length_order(rows, [len(encoded[s]) for s, _ in rows], run_batch, batch_size, "PLL")
+        totals = [0.0] * len(encoded)
+        counts = [0] * len(encoded)
+        for (sentence, _), score in zip(rows, scores):
+            totals[sentence] += score
+            counts[sentence] += 1
+        return [total / count if count else float("nan") for total, count in zip(totals, counts)]
+
+    def fill_mask(self, text: str, top_k: int = 5) -> list[tuple[str, float]]:
+        """The ``top_k`` tokens most likely at the text's single ``[MASK]``, with their probabilities."""
+        inputs = self.tokenizer(text, truncation=True, max_length=self.max_seq_length, return_tensors="pt")
+        positions = (inputs["input_ids"][0] == self.tokenizer.mask_token_id).nonzero().flatten().tolist()
+        if len(positions) != 1:
+            raise ValueError(f"{text!r} has {len(positions)} {self.tokenizer.mask_token} tokens; put exactly one in.")
+        with torch.no_grad():
+            logits = _prediction_logits(self.model(**self.to_device(dict(inputs))))
+        probabilities = logits[0, positions[0]].float().softmax(dim=-1).cpu()
+        top = probabilities.topk(top_k)
+        tokens = self.tokenizer.convert_ids_to_tokens(top.indices.tolist())
+        return [(token, float(p)) for token, p in zip(tokens, top.values)]
+
+
+def pseudo_log_likelihood(model: Any, tokenizer: PreTrainedTokenizerBase, sentence: str) -> float:
+    """The pseudo-log-likelihood of one sentence (see :meth:`MaskedLanguageModel.pseudo_log_likelihoods`).
+
+    A sentence longer than the model's position embeddings (chapter 1's model has ``max_seq_length``
+    of them, and real news or Wikipedia sentences are often longer) is scored on its first tokens that
+    fit instead of failing with "index out of range". The model stays on the device it is on.
+    """
+    device = next(model.parameters()).device
+    positions = getattr(model.config, "max_position_embeddings", None) or 512
+    scorer = MaskedLanguageModel(model, tokenizer, max_seq_length=positions, device=device)
+    return scorer.pseudo_log_likelihoods([sentence])[0]

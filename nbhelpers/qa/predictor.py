@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -14,6 +13,7 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
+from nbhelpers.predictor import Predictor
 from nbhelpers.qa.config import QAConfig
 from nbhelpers.qa.dataset import QACollator, QADataset
 from nbhelpers.qa.decode import QAPrediction, decode_answers
@@ -21,15 +21,17 @@ from nbhelpers.qa.korquad import QAExample
 from nbhelpers.qa.windows import build_qa_features
 
 
-class QuestionAnswerer:
+class QuestionAnswerer(Predictor):
     """A trained QA model that answers questions about contexts of any length (all windows, then decoding).
 
+    Runs on the best device with the windows in length-sorted batches (:class:`nbhelpers.predictor.Predictor`).
+
     Attributes:
-        model: A ``...ForQuestionAnswering`` model.
-        tokenizer: Its fast tokenizer.
         settings: ``max_seq_length``, ``max_query_length``, ``doc_stride``, ``n_best_size``,
             ``max_answer_length`` (the book's values by default).
     """
+
+    auto_class = AutoModelForQuestionAnswering
 
     def __init__(
         self,
@@ -40,9 +42,9 @@ class QuestionAnswerer:
         doc_stride: int = 64,
         n_best_size: int = 20,
         max_answer_length: int = 30,
+        device: str | torch.device | None = None,
     ) -> None:
-        self.model = model.eval()
-        self.tokenizer = tokenizer
+        super().__init__(model, tokenizer, device)
         self.settings = {
             "max_seq_length": max_seq_length,
             "max_query_length": max_query_length,
@@ -52,36 +54,36 @@ class QuestionAnswerer:
         }
 
     @classmethod
-    def from_config(cls, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, config: QAConfig) -> QuestionAnswerer:
-        """Use the window and decoding settings of a :class:`nbhelpers.config.QAConfig`."""
+    def from_config(
+        cls, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, config: QAConfig,
+        device: str | torch.device | None = None,
+    ) -> QuestionAnswerer:
+        """Use the window and decoding settings of a :class:`nbhelpers.qa.config.QAConfig`."""
         return cls(model, tokenizer, config.max_seq_length, config.max_query_length, config.doc_stride,
-                   config.n_best_size, config.max_answer_length)
+                   config.n_best_size, config.max_answer_length, device=device)
 
-    @classmethod
-    def load(cls, path: str | Path, **settings: int) -> QuestionAnswerer:
-        """From the best ``.ckpt`` of a run or from an exported directory."""
-        from nbhelpers.predictor import load_trained_model
-
-        model, tokenizer = load_trained_model(path, AutoModelForQuestionAnswering)
-        return cls(model, tokenizer, **settings)
-
-    @torch.no_grad()
     def predict_examples(self, examples: Sequence[QAExample], batch_size: int = 32) -> dict[str, QAPrediction]:
         """The answer to every example, keyed by question id."""
         s = self.settings
         features = build_qa_features(examples, self.tokenizer, s["max_seq_length"], s["max_query_length"],
                                      s["doc_stride"])
-        loader = torch.utils.data.DataLoader(QADataset(features), batch_size=batch_size, collate_fn=QACollator())
-        device = next(self.model.parameters()).device
+        dataset = QADataset(features)
+        padding = self.padding(s["max_seq_length"])
+        collator = QACollator(fixed_length=padding.get("max_length"), multiple_of=padding.get("pad_to_multiple_of") or 1)
+
+        def run_batch(batch: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
+            inputs = collator(batch)
+            output = self.model(**self.to_device({key: inputs[key] for key in ("input_ids", "token_type_ids",
+                                                                               "attention_mask")}))
+            return list(zip(output.start_logits.float().cpu().numpy(), output.end_logits.float().cpu().numpy()))
+
+        windows = [dataset[index] for index in range(len(dataset))]
+        rows = self.run_in_length_order(windows, dataset.lengths, run_batch, batch_size, "answers")
         starts = np.full((len(features), s["max_seq_length"]), -np.inf, dtype=np.float32)
         ends = np.full_like(starts, -np.inf)
-        for batch in loader:
-            index = batch.pop("feature_index").numpy()
-            inputs = {key: batch[key].to(device) for key in ("input_ids", "token_type_ids", "attention_mask")}
-            output = self.model(**inputs)
-            width = output.start_logits.shape[1]
-            starts[index, :width] = output.start_logits.float().cpu().numpy()
-            ends[index, :width] = output.end_logits.float().cpu().numpy()
+        for index, (start_logits, end_logits) in enumerate(rows):
+            starts[index, : len(start_logits)] = start_logits
+            ends[index, : len(end_logits)] = end_logits
         return decode_answers(examples, features, starts, ends, s["n_best_size"], s["max_answer_length"])
 
     def predict(self, questions: Sequence[str], contexts: Sequence[str]) -> list[QAPrediction]:
@@ -106,7 +108,7 @@ def answer_html(context: str, prediction: QAPrediction) -> str:
     answer = html.escape(context[prediction.start_char: prediction.end_char])
     after = html.escape(context[prediction.end_char:])
     return (
-        f"<p><b>답:</b> {answer} &nbsp; (문자 {prediction.start_char}–{prediction.end_char}, "
+        f"<p><b>답:</b> {answer} &nbsp; (글자 {prediction.start_char}–{prediction.end_char}, "
         f"점수 {prediction.score:.2f}, 확률 {prediction.probability:.1%})</p>"
         f"<p style='line-height:1.8'>{before}<mark style='background:#ffe066'>{answer}</mark>{after}</p>"
     )

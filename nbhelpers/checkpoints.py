@@ -1,0 +1,290 @@
+"""Checkpoint files that survive Colab: written whole or not at all, loaded without running code.
+
+Three things go wrong with Lightning's defaults on Colab + Drive, and each is fixed here once for
+every chapter:
+
+* **A partial file under the final name.** Lightning's "atomic" save writes to a temp dir and moves the
+  file, which from ``/tmp`` to Drive is a plain copy: a disconnect mid-copy leaves a truncated
+  ``last.ckpt``. :func:`atomic_save` writes a temp file *in the target directory*, flushes it to disk
+  and renames it over the final name (``os.replace`` is atomic within one file system), so a reader
+  sees the old file or the new one, never half of one.
+* **No true latest state.** With ``ModelCheckpoint(save_last=True, monitor=...)`` Lightning 2.6 writes
+  ``last.ckpt`` only when a new best is saved (after 6 smoke epochs it held step 130 of 156).
+  :class:`LatestCheckpoint` writes it at every epoch end and every ``checkpoint_every_minutes`` inside
+  an epoch, and keeps the one before as ``last.previous.ckpt`` in case the newest is damaged.
+* **Code execution on load.** ``torch.load`` without ``weights_only=True`` rebuilds arbitrary Python objects, so a
+  crafted ``.ckpt`` runs code. Every load here is ``weights_only=True`` (:func:`load_checkpoint_file`);
+  Lightning's own loads go through :class:`AtomicCheckpointIO`, which does the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import pytorch_lightning as pl
+import torch
+from lightning_fabric.utilities.apply_func import apply_to_collection
+from pytorch_lightning.callbacks import Callback, Checkpoint
+from pytorch_lightning.plugins.io import (
+    CheckpointIO,
+    TorchCheckpointIO,
+    XLACheckpointIO,
+)
+
+LAST = "last.ckpt"
+"""The state a re-run resumes from: weights, optimizer, scheduler, loop and callback states."""
+
+PREVIOUS = "last.previous.ckpt"
+"""The latest state before ``last.ckpt``: the fallback when ``last.ckpt`` is damaged."""
+
+RUN_FILE = "run.json"
+"""The run's settings fingerprint and progress (global step, finished or not), beside the checkpoints."""
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file that cannot be used: damaged, not a checkpoint, or holding more than tensors.
+
+    Attributes:
+        path: The file.
+        reason: What is wrong with it, in a few words.
+        unsafe: True when the file holds Python objects that ``weights_only=True`` refuses to build
+            (possibly code); False when it is damaged or not a checkpoint.
+    """
+
+    def __init__(self, path: str | Path, reason: str, fix: str, unsafe: bool = False) -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.unsafe = unsafe
+        super().__init__(f"{path}: {reason}. How to fix: {fix}")
+
+
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Run ``write`` on a temp file beside ``path``, flush it to disk, then rename it to ``path``.
+
+    The temp file is in the same directory, so the rename never turns into a copy across file systems
+    (``/tmp`` to Drive), and an interruption leaves at most a stray temp file, never a partial ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temp, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_save(obj: Any, path: str | Path) -> None:
+    """``torch.save(obj)`` to ``path`` through :func:`atomic_write`."""
+    atomic_write(path, lambda handle: torch.save(obj, handle))
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    """Write JSON (UTF-8, Korean kept readable) through :func:`atomic_write`."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
+
+
+def load_checkpoint_file(path: str | Path, mmap: bool = False) -> dict[str, Any]:
+    """A checkpoint's contents, loaded with ``weights_only=True`` onto the CPU.
+
+    Raises :class:`CheckpointError` naming the file: ``unsafe`` when the file holds objects other than
+    tensors and plain values (nothing in it is executed), otherwise damaged or not a checkpoint.
+    """
+    path = Path(path)
+    try:
+        loaded = torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
+    except FileNotFoundError:
+        raise
+    except Exception as error:  # noqa: BLE001 (torch raises RuntimeError, UnpicklingError, EOFError, ...)
+        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        if "weights only load failed" in str(error).lower():
+            raise CheckpointError(
+                path,
+                "refused to load: the file holds Python objects besides tensors and plain values, and building "
+                "them could run code",
+                "load only checkpoints this project wrote; a model from elsewhere should be an exported "
+                "directory (save_pretrained)",
+                unsafe=True,
+            ) from None
+        raise CheckpointError(
+            path,
+            f"damaged or not a checkpoint ({first_line})",
+            "delete it, or copy a good one from another run; a file cut short while Drive was syncing cannot "
+            "be repaired",
+        ) from None
+    if not isinstance(loaded, dict):
+        raise CheckpointError(path, f"holds a {type(loaded).__name__}, not a checkpoint dictionary",
+                              "give the path of a .ckpt file this project wrote")
+    return loaded
+
+
+def checkpoint_problem(path: str | Path, resumable: bool = True) -> str | None:
+    """Why ``path`` cannot be resumed from (or loaded, with ``resumable=False``); None when it is fine.
+
+    Every stored record's CRC is checked (a file cut short or damaged in the middle fails here), then the
+    contents are parsed without reading the tensors (``mmap``) and checked for what Lightning needs.
+    """
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            broken = archive.testzip()
+        if broken is not None:
+            return f"record {broken} fails its CRC check"
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        return f"not a complete checkpoint archive ({error})"
+    try:
+        contents = load_checkpoint_file(path, mmap=True)
+    except CheckpointError as error:
+        return error.reason
+    needed = ("state_dict", "loops", "optimizer_states", "lr_schedulers") if resumable else ("state_dict",)
+    missing = [key for key in needed if key not in contents]
+    if missing:
+        return f"it lacks {', '.join(missing)} (a weights-only checkpoint cannot resume training)"
+    return None
+
+
+class _AtomicIO:
+    """Save through :func:`atomic_save` (tensors moved to the CPU first), load with ``weights_only=True``."""
+
+    def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any | None = None) -> None:
+        if storage_options is not None:
+            raise TypeError("storage_options are not supported: checkpoints go to a local (or Drive-mounted) path.")
+        atomic_save(apply_to_collection(checkpoint, torch.Tensor, lambda tensor: tensor.detach().cpu()), path)
+
+    def load_checkpoint(self, path: Any, map_location: Any | None = None, weights_only: bool | None = None) -> Any:
+        # weights_only is True whatever Lightning asks for: a resumed .ckpt may come from anywhere.
+        return load_checkpoint_file(path)
+
+
+class AtomicCheckpointIO(_AtomicIO, TorchCheckpointIO):
+    """Lightning's checkpoint I/O for CPU and GPU runs, writing atomically and loading weights only."""
+
+
+class AtomicXLACheckpointIO(_AtomicIO, XLACheckpointIO):
+    """The same for TPU runs (Lightning's XLA strategy accepts only an ``XLACheckpointIO``)."""
+
+
+def checkpoint_io_for(accelerator: str) -> CheckpointIO:
+    """The checkpoint I/O plugin for ``Trainer(plugins=[...])`` on this accelerator."""
+    return AtomicXLACheckpointIO() if accelerator == "tpu" else AtomicCheckpointIO()
+
+
+def read_run_file(model_dir: str | Path) -> dict[str, Any]:
+    """``run.json`` of a run directory, or ``{}`` when it is missing or unreadable."""
+    path = Path(model_dir) / RUN_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def update_run_file(model_dir: str | Path, **values: Any) -> dict[str, Any]:
+    """Merge ``values`` into ``run.json`` (written atomically) and return the result."""
+    data = read_run_file(model_dir)
+    data.update(values)
+    write_json(Path(model_dir) / RUN_FILE, data)
+    return data
+
+
+def training_finished(trainer: pl.Trainer) -> bool:
+    """Whether the run reached its end (``max_steps`` or ``max_epochs``), not just a stop or a time limit."""
+    if trainer.max_steps is not None and trainer.max_steps > 0 and trainer.global_step >= trainer.max_steps:
+        return True
+    max_epochs = trainer.max_epochs
+    return max_epochs is not None and max_epochs >= 0 and trainer.current_epoch >= max_epochs
+
+
+class LatestCheckpoint(Checkpoint):
+    """``last.ckpt`` always holds the latest state: at every epoch end and every ``every_minutes`` inside one.
+
+    The previous ``last.ckpt`` becomes ``last.previous.ckpt`` before each save (a fallback if the new one
+    turns out damaged), and is deleted when the run reaches its end, so a finished chapter keeps one
+    resumable state on Drive. After each save ``run.json`` records the global step, whether training is
+    finished and the seconds spent training (summed over sessions, up to each one's last save): after a
+    forked multi-process ``fit`` the notebook process reads them there.
+
+    Attributes:
+        dirpath: The run directory.
+        every_seconds: Seconds of training between two saves inside an epoch (0: only at epoch ends).
+    """
+
+    def __init__(self, dirpath: str | Path, every_minutes: float) -> None:
+        self.dirpath = Path(dirpath)
+        self.every_seconds = max(0.0, every_minutes * 60.0)
+        self._last_save = time.monotonic()
+        self._saved_step = -1
+        self._session_start = time.monotonic()
+        self._earlier_seconds = 0.0
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._last_save = self._session_start = time.monotonic()
+        self._saved_step = trainer.global_step
+        self._earlier_seconds = float(read_run_file(self.dirpath).get("train_seconds") or 0.0)
+
+    def _train_seconds(self) -> float:
+        return round(self._earlier_seconds + time.monotonic() - self._session_start, 1)
+
+    def on_train_batch_end(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        if not self.every_seconds:
+            return
+        due = time.monotonic() - self._last_save >= self.every_seconds
+        # Every process must take part in a save; rank 0's clock decides for all of them.
+        if trainer.strategy.broadcast(due) and trainer.global_step != self._saved_step:
+            self.save(trainer)
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # Called after the epoch's validation and the best checkpoint, so their state is in this file.
+        self.save(trainer)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.global_step != self._saved_step:
+            self.save(trainer)
+        finished = training_finished(trainer)
+        if trainer.is_global_zero:
+            if finished:
+                (self.dirpath / PREVIOUS).unlink(missing_ok=True)
+            update_run_file(self.dirpath, finished=finished, global_step=trainer.global_step,
+                            train_seconds=self._train_seconds())
+
+    def save(self, trainer: pl.Trainer) -> None:
+        """Write ``last.ckpt`` now (every process calls this; the global-zero process writes)."""
+        last, previous = self.dirpath / LAST, self.dirpath / PREVIOUS
+        if trainer.is_global_zero and last.is_file():
+            os.replace(last, previous)
+        trainer.save_checkpoint(last)
+        self._last_save = time.monotonic()
+        self._saved_step = trainer.global_step
+        if trainer.is_global_zero:
+            update_run_file(
+                self.dirpath, global_step=trainer.global_step, epoch=trainer.current_epoch, finished=False,
+                saved_at=time.strftime("%Y-%m-%d %H:%M:%S"), train_seconds=self._train_seconds(),
+            )
+
+
+class ValidateAtMaxSteps(Callback):
+    """Validate the last model when ``max_steps`` ends training inside an epoch.
+
+    Lightning stops at ``max_steps`` without validating when that step is not an epoch's last, so a short
+    run (``max_steps`` under one epoch) would end with no best checkpoint. Asking to stop at that step
+    makes Lightning validate first, and the best checkpoint and ``last.ckpt`` are written as usual.
+    """
+
+    def on_train_batch_end(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        if trainer.max_steps is not None and 0 < trainer.max_steps <= trainer.global_step:
+            trainer.should_stop = True

@@ -1,0 +1,288 @@
+"""Resume, fresh starts, damaged checkpoints and the Drive budget (issue 9 items 1-4).
+
+The kill test runs chapter 2's training cells as a subprocess (``resume_run.py``) that SIGKILLs itself,
+as a Colab disconnect does; the rest train the same tiny model in this process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import pytorch_lightning as pl
+import torch
+from resume_run import BATCH_SIZE, EPOCHS, TRAIN_EXAMPLES, pieces, run_config
+
+from nbhelpers.checkpoints import LAST, PREVIOUS, atomic_save, load_checkpoint_file
+from nbhelpers.predictor import export_model
+from nbhelpers.rundir import (
+    directory_size,
+    previous_run_dir,
+    print_footprint,
+    run_footprint,
+)
+from nbhelpers.training import (
+    finish_training,
+    last_checkpoint,
+    make_trainer,
+    read_logged_metrics,
+)
+
+STEPS_PER_EPOCH = TRAIN_EXAMPLES // BATCH_SIZE
+TOTAL_STEPS = STEPS_PER_EPOCH * EPOCHS
+SCRIPT = Path(__file__).with_name("resume_run.py")
+
+
+class StopAfterEpochs(pl.Callback):
+    """End a session cleanly after ``epochs`` epochs, before the run's end (like a time limit)."""
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs = epochs
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.current_epoch + 1 >= self.epochs:
+            trainer.should_stop = True
+
+
+class FailAt(pl.Callback):
+    """Fail at a step (out of GPU memory, say): ``fit`` raises and Lightning marks the run interrupted."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_train_batch_end(self, trainer: pl.Trainer, *args: object) -> None:
+        if trainer.global_step == self.step:
+            raise RuntimeError("CUDA out of memory (simulated)")
+
+
+def session(model_dir: Path, tiny_model_dir: Path, *callbacks: pl.Callback, **fields: str):
+    """One run of the notebook's training cells in this process: (config, trainer, task, val loader)."""
+    config = run_config(model_dir, **fields)
+    task, train_dl, val_dl = pieces(config, tiny_model_dir)
+    trainer = make_trainer(config, monitor=task.monitor, mode=task.mode)
+    trainer.callbacks.extend(callbacks)
+    trainer.fit(task, train_dataloaders=train_dl, val_dataloaders=val_dl, ckpt_path=last_checkpoint(config))
+    return config, trainer, task, val_dl
+
+
+def saved_step(path: Path) -> int:
+    return int(load_checkpoint_file(path)["global_step"])
+
+
+def run_script(model_dir: Path, tiny_model_dir: Path, **env: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1", **env}
+    environment.pop("NBHELPERS_PROFILE", None)
+    return subprocess.run([sys.executable, str(SCRIPT), str(model_dir), str(tiny_model_dir)],
+                          check=False, capture_output=True, text=True, env=environment, timeout=600)
+
+
+def batches(path: Path, epoch: int) -> list[str]:
+    """The batch hashes a run trained on in ``epoch``; a resumed run's trace ends with the last session's."""
+    rows = [line.split() for line in path.read_text(encoding="utf-8").splitlines()]
+    return [digest for _, row_epoch, digest in rows if int(row_epoch) == epoch][-STEPS_PER_EPOCH:]
+
+
+@pytest.mark.slow
+def test_kill_9_at_any_point_then_the_same_command_ends_where_an_uninterrupted_run_ends(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    whole = run_script(tmp_path / "whole", tiny_model_dir)
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    expected = json.loads(whole.stdout.strip().splitlines()[-1])
+    assert expected["global_step"] == TOTAL_STEPS and (tmp_path / "whole" / "metrics.json").is_file()
+
+    killed = tmp_path / "killed"
+    often = {"CHECKPOINT_EVERY_MINUTES": "0.0001"}  # a save after (almost) every step, as 20 minutes would on Colab
+    # 1. Killed right after step 9, inside the second epoch: the last time-interval save was at step 9.
+    first = run_script(killed, tiny_model_dir, KILL_AT_STEP="9", **often)
+    assert first.returncode == -9 and not (killed / "metrics.json").exists()
+    assert saved_step(killed / LAST) == 9
+    # 2. The same command resumes there and is killed again inside a save: the new last.ckpt is written to a
+    #    temp file, the old one has become last.previous.ckpt, and last.ckpt does not exist at that moment.
+    second = run_script(killed, tiny_model_dir, KILL_IN_SAVE="2", **often)
+    assert second.returncode == -9 and "last.ckpt (global step 9)" in second.stdout
+    assert not (killed / LAST).exists() and saved_step(killed / PREVIOUS) == 10
+    assert list(killed.glob(".last.ckpt.*.tmp")), "the interrupted save should have left only a temp file"
+    # 3. The same command again: resumes from the previous state and finishes at the uninterrupted run's step.
+    third = run_script(killed, tiny_model_dir)
+    assert third.returncode == 0, third.stderr[-3000:]
+    result = json.loads(third.stdout.strip().splitlines()[-1])
+    assert "last.previous.ckpt (global step 10)" in third.stdout
+    assert result["global_step"] == expected["global_step"] == TOTAL_STEPS
+    assert result["trained_batches"] == TOTAL_STEPS - 10
+    metrics = json.loads((killed / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["global_step"] == TOTAL_STEPS and metrics["training_finished"] is True
+    assert not list(killed.glob(".*.tmp")) and not (killed / PREVIOUS).exists()
+    # Epoch order comes from seed + epoch: the epoch after the interruption sees exactly the same batches.
+    assert batches(killed.with_name("batches-killed.txt"), 2) == batches(tmp_path / "batches-whole.txt", 2)
+    # 4. A finished run started again does not train again.
+    again = run_script(killed, tiny_model_dir)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert json.loads(again.stdout.strip().splitlines()[-1])["trained_batches"] == 0
+
+
+def test_damaged_last_checkpoint_is_named_and_the_previous_state_resumes(
+    tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model_dir = tmp_path / "run"
+    session(model_dir, tiny_model_dir, StopAfterEpochs(2))
+    assert saved_step(model_dir / LAST) == 2 * STEPS_PER_EPOCH and saved_step(model_dir / PREVIOUS) == STEPS_PER_EPOCH
+    data = (model_dir / LAST).read_bytes()
+    (model_dir / LAST).write_bytes(data[: len(data) // 2])  # a disconnect while Drive was syncing
+    capsys.readouterr()
+    config = run_config(model_dir)
+    assert last_checkpoint(config) == str(model_dir / PREVIOUS)
+    out = capsys.readouterr().out
+    assert f"{model_dir / LAST} 를 쓸 수 없습니다" in out and "이전 상태" in out
+    assert not (model_dir / LAST).exists()
+    _, trainer, _, _ = session(model_dir, tiny_model_dir)
+    assert trainer.global_step == TOTAL_STEPS
+
+
+def test_no_readable_checkpoint_starts_over_and_says_so(
+    tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model_dir = tmp_path / "run"
+    session(model_dir, tiny_model_dir, StopAfterEpochs(2))
+    for name in (LAST, PREVIOUS):
+        (model_dir / name).write_bytes(b"PK\x03\x04 not a whole checkpoint")
+    capsys.readouterr()
+    assert last_checkpoint(run_config(model_dir)) is None
+    out = capsys.readouterr().out
+    assert f"{model_dir / LAST} 를 쓸 수 없습니다" in out and f"{model_dir / PREVIOUS} 를 쓸 수 없습니다" in out
+    assert "처음부터 새로 학습합니다" in out
+    assert not list(model_dir.glob("*.ckpt")) and (previous_run_dir(model_dir) / "logs").is_dir()
+
+
+def test_fresh_start_moves_the_old_run_aside_and_the_next_default_run_continues_the_new_one(
+    tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model_dir = tmp_path / "run"
+    session(model_dir, tiny_model_dir, StopAfterEpochs(2))
+    capsys.readouterr()
+    session(model_dir, tiny_model_dir, StopAfterEpochs(1), resume="false")
+    assert "resume=False: 처음부터 새로 학습합니다" in capsys.readouterr().out
+    names = sorted(p.name for p in model_dir.glob("*.ckpt"))
+    assert not [name for name in names if "-v1" in name], names  # Lightning's versioned names never appear
+    assert names == [names[0], LAST] and names[0].startswith("best-") and saved_step(model_dir / LAST) == STEPS_PER_EPOCH
+    aside = previous_run_dir(model_dir)
+    assert saved_step(aside / LAST) == 2 * STEPS_PER_EPOCH  # the old run is kept, whole, beside it
+    # The training curves show the current run only.
+    steps = [row["step"] for row in read_logged_metrics(run_config(model_dir)) if "train_loss" in row]
+    assert steps and max(steps) < STEPS_PER_EPOCH
+    # The next default run continues the NEW run, not the old one.
+    capsys.readouterr()
+    _, trainer, _, _ = session(model_dir, tiny_model_dir)
+    assert f"{model_dir / LAST} (global step {STEPS_PER_EPOCH})" in capsys.readouterr().out
+    assert trainer.global_step == TOTAL_STEPS
+
+
+def test_changed_settings_start_a_new_run_and_name_the_change(
+    tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model_dir = tmp_path / "run"
+    session(model_dir, tiny_model_dir, StopAfterEpochs(1))
+    capsys.readouterr()
+    changed = run_config(model_dir, learning_rate="0.001")
+    assert last_checkpoint(changed) is None
+    out = capsys.readouterr().out
+    assert "learning_rate: 0.002 -> 0.001" in out and "처음부터 새로 학습합니다" in out
+    # How the run goes (here the worker count) is not part of its identity: the moved-aside run still resumes.
+    assert last_checkpoint(run_config(previous_run_dir(model_dir), num_workers="0")) is not None
+
+
+def test_an_interrupted_save_leaves_the_old_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / LAST
+    atomic_save({"global_step": 1}, path)
+
+    def partial_save(obj: object, handle) -> None:
+        handle.write(b"PK\x03\x04partial")
+        raise OSError("disconnected")
+
+    monkeypatch.setattr(torch, "save", partial_save)
+    with pytest.raises(OSError, match="disconnected"):
+        atomic_save({"global_step": 2}, path)
+    monkeypatch.undo()
+    assert load_checkpoint_file(path) == {"global_step": 1}
+    assert [p.name for p in tmp_path.iterdir()] == [LAST]
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path):
+    model_dir = tmp_path_factory.mktemp("finished") / "run"
+    config, trainer, task, val_dl = session(model_dir, tiny_model_dir)
+    metrics = finish_training(trainer, task, val_dl, config)
+    export_model(task.model, _tokenizer(tiny_model_dir), model_dir / "export")
+    return model_dir, metrics
+
+
+def _tokenizer(path: Path):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path)
+
+
+def test_only_the_resume_checkpoint_keeps_optimizer_state_and_the_footprint_is_printed(
+    finished_run: tuple[Path, dict], capsys: pytest.CaptureFixture[str]
+) -> None:
+    model_dir, metrics = finished_run
+    best = Path(metrics["best_checkpoint"])
+    last = load_checkpoint_file(model_dir / LAST)
+    assert "optimizer_states" in last and "lr_schedulers" in last
+    assert "optimizer_states" not in load_checkpoint_file(best) and "hf_config" in load_checkpoint_file(best)
+    assert best.stat().st_size < (model_dir / LAST).stat().st_size / 2  # AdamW keeps two moments per weight
+    assert not (model_dir / PREVIOUS).exists()  # a finished run keeps one resumable state
+    sizes = run_footprint(model_dir)
+    assert sum(sizes.values()) == directory_size(model_dir)
+    assert sizes["이어 학습용 체크포인트 (옵티마이저 상태 포함)"] == (model_dir / LAST).stat().st_size
+    assert sizes["최고 모델 체크포인트 (가중치만)"] == best.stat().st_size
+    capsys.readouterr()
+    total = print_footprint(run_config(model_dir))
+    out = capsys.readouterr().out
+    assert total == directory_size(model_dir) and "이어 학습용 체크포인트" in out and "내보낸 모델" in out
+    assert metrics["wall_time_seconds"] > 0 and metrics["global_step"] == TOTAL_STEPS
+
+
+def test_an_interrupted_or_untrained_model_never_overwrites_metrics_or_the_export(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    model_dir = tmp_path / "run"
+    config, trainer, task, val_dl = session(model_dir, tiny_model_dir, StopAfterEpochs(1))
+    finish_training(trainer, task, val_dl, config)  # a validated model from the first session
+    export_model(task.model, _tokenizer(tiny_model_dir), model_dir / "export")
+    good_metrics = (model_dir / "metrics.json").read_bytes()
+    good_export = (model_dir / "export" / "model.safetensors").read_bytes()
+    # The next session fails halfway, and the learner runs the following cells anyway.
+    config = run_config(model_dir)
+    task, train_dl, val_dl = pieces(config, tiny_model_dir)
+    trainer = make_trainer(config, monitor=task.monitor, mode=task.mode)
+    trainer.callbacks.append(FailAt(STEPS_PER_EPOCH + 2))
+    with pytest.raises(RuntimeError, match="simulated"):
+        trainer.fit(task, train_dataloaders=train_dl, val_dataloaders=val_dl, ckpt_path=last_checkpoint(config))
+    assert trainer.interrupted
+    with pytest.raises(RuntimeError, match="interrupted at global step"):
+        finish_training(trainer, task, val_dl, config)
+    with pytest.raises(RuntimeError, match="not validated by finish_training"):
+        export_model(task.model, _tokenizer(tiny_model_dir), model_dir / "export")
+    assert (model_dir / "metrics.json").read_bytes() == good_metrics
+    assert (model_dir / "export" / "model.safetensors").read_bytes() == good_export
+    # No training at all in a new directory: nothing to validate, nothing written.
+    fresh = run_config(tmp_path / "fresh")
+    task, _, val_dl = pieces(fresh, tiny_model_dir)
+    with pytest.raises(RuntimeError, match="No trained and validated model"):
+        finish_training(make_trainer(fresh, monitor=task.monitor, mode=task.mode), task, val_dl, fresh)
+    assert not (tmp_path / "fresh" / "metrics.json").exists()
+
+
+def test_max_steps_inside_the_first_epoch_still_validates_and_keeps_a_best_model(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    config, trainer, task, val_dl = session(tmp_path / "run", tiny_model_dir, max_steps="4")
+    assert trainer.global_step == 4 < STEPS_PER_EPOCH
+    metrics = finish_training(trainer, task, val_dl, config)
+    assert "step=4" in Path(metrics["best_checkpoint"]).name and metrics["training_finished"] is True
+    assert saved_step(tmp_path / "run" / LAST) == 4
