@@ -52,6 +52,5 @@ class PretrainConfig(BaseConfig):
         "intermediate_size": 128,
         "max_seq_length": 64,
         "learning_rate": 2e-3,
-        "warmup_ratio": 0.05,
         "epochs": 20,
     }
