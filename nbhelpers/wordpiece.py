@@ -21,8 +21,10 @@ def train_wordpiece(
 ) -> BertTokenizer:
     """Train a cased WordPiece vocabulary on ``texts`` and save it as a ``from_pretrained`` directory.
 
-    No lower-casing and no accent stripping (both would break Hangul into jamo); CJK characters are
-    split as in BERT. ``vocab.txt`` is written too, for tools that read it directly.
+    No lower-casing and no accent stripping: accent stripping decomposes text to NFD, which breaks Hangul
+    syllables into jamo, and BERT's normaliser switches it on together with lower-casing (lower-casing
+    itself leaves Hangul alone). CJK characters are split as in BERT. ``vocab.txt`` is written too, for
+    tools that read it directly.
     """
     from tokenizers import BertWordPieceTokenizer
 
@@ -34,6 +36,8 @@ def train_wordpiece(
         limit_alphabet=limit_alphabet,
         special_tokens=SPECIAL_TOKENS,
         wordpieces_prefix="##",
+        # Its progress bar writes carriage returns that a notebook shows as empty lines.
+        show_progress=False,
     )
     vocab = trainer.get_vocab()
     # transformers 5: BertTokenizer(vocab_file=...) silently builds a 5-token vocabulary; pass the dict.
