@@ -173,8 +173,9 @@ TASK_CARDS: dict[str, TaskCard] = {
 }
 
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
-_PATH_FIELDS = ("downstream_model_dir", "data_root")
-"""Config fields that are local paths: left out of the card (they may hold a user name)."""
+_PATH_FIELDS = ("downstream_model_dir", "model_dir", "data_root")
+"""Config fields that are local paths (the run directory in every chapter, the data cache): left out of the
+card, they may hold a user name."""
 
 
 def hub_base_model(name: str) -> str:

@@ -37,7 +37,7 @@ class CorpusSpec:
     """Everything the project knows about one corpus.
 
     Attributes:
-        name: Registry name, the value of ``config.downstream_corpus_name``.
+        name: Registry name, the value of ``config.corpus_name``.
         task: ``"classification"``, ``"pair-classification"``, ``"ner"``, ``"qa"`` or ``"pretraining"``.
         train_files: Pinned upstream files of the training split.
         val_files: Pinned upstream files of the validation split.

@@ -46,7 +46,8 @@ def _run(tmp_path: Path, config: BaseConfig, scores: dict[str, float]) -> tuple[
     """A finished run: metrics.json in the model dir (as finish_training writes it) and an export dir."""
     model_dir = tmp_path / "run"
     model_dir.mkdir()
-    config = dataclasses.replace(config, downstream_model_dir=str(model_dir))
+    config = dataclasses.replace(config)
+    config.model_dir = str(model_dir)  # every chapter's run directory, whatever its field is called
     record = {**scores, "val_loss": 0.5, "best_checkpoint": str(model_dir / "best.ckpt"), "global_step": 120,
               "wall_time_seconds": 33.3, "config": dataclasses.asdict(config), "versions": VERSIONS}
     (model_dir / "metrics.json").write_text(json.dumps(record), encoding="utf-8")

@@ -15,7 +15,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from nbhelpers.batching import EpochShuffle, LengthGroupedBatchSampler, make_batch_sampler
-from nbhelpers.config import BaseConfig
+from nbhelpers.config import BaseConfig, DownstreamConfig
 from nbhelpers.training import make_trainer
 
 
@@ -165,7 +165,7 @@ def collate(rows: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
 
 @pytest.mark.parametrize("devices", [1, 2])
 def test_trainer_shares_each_epoch_among_processes_exactly_once(tmp_path: Path, devices: int) -> None:
-    config = BaseConfig(downstream_model_dir=str(tmp_path), accelerator="cpu", devices=devices, precision="32-true",
+    config = DownstreamConfig(downstream_model_dir=str(tmp_path), accelerator="cpu", devices=devices, precision="32-true",
                         strategy="ddp_notebook" if devices > 1 else "auto", epochs=2, batch_size=8, seed=5,
                         log_every_n_steps=1)
     train, val = reviews(101, seed=1), reviews(37, seed=2)

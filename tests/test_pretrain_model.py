@@ -90,7 +90,7 @@ def test_resumed_run_reuses_its_tokenizer(tmp_path: Path, documents: tuple[list,
 
 
 def pretrain(tmp_path: Path, documents: tuple[list, list], max_steps: int) -> tuple[PretrainConfig, Path, dict]:
-    env = {"NBHELPERS_PROFILE": "smoke", "NBHELPERS_DOWNSTREAM_MODEL_DIR": str(tmp_path / "run")}
+    env = {"NBHELPERS_PROFILE": "smoke", "NBHELPERS_MODEL_DIR": str(tmp_path / "run")}
     config = resolve_config(PretrainConfig(), env=env, show=False)
     config.max_steps = max_steps
     train, val = documents
@@ -116,7 +116,7 @@ def test_pretraining_learns_and_the_export_fine_tunes_as_document_classifier(
     tmp_path: Path, documents: tuple[list, list], nsmc_sample: tuple[list, list]
 ) -> None:
     config, export_dir, metrics = pretrain(tmp_path, documents, max_steps=60)
-    saved = json.loads((Path(config.downstream_model_dir) / "metrics.json").read_text(encoding="utf-8"))
+    saved = json.loads((Path(config.model_dir) / "metrics.json").read_text(encoding="utf-8"))
     for key in ("mlm_loss", "nsp_loss", "mlm_accuracy", "val_ppl", "val_nsp_acc"):
         assert math.isfinite(saved[key])
     assert saved["mlm_loss"] == pytest.approx(metrics["val_mlm_loss"])

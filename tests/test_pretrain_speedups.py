@@ -86,7 +86,7 @@ def test_a_batch_without_masked_positions_leaves_the_epoch_loss_finite(
     with torch.no_grad():
         sums = [mlm_nsp_outputs(model, batch) for batch in loader]
     expected = float(sum(s[0] for s in sums) / sum(s[1] for s in sums))
-    config = PretrainConfig(**{**CONFIG.__dict__, "downstream_model_dir": str(tmp_path), "devices": 1,
+    config = PretrainConfig(**{**CONFIG.__dict__, "model_dir": str(tmp_path), "devices": 1,
                                "precision": "32-true"})
     task = PretrainingTask(model, learning_rate=1e-3)
     result = make_trainer(config, monitor=task.monitor, mode=task.mode).validate(task, loader, verbose=False)[0]

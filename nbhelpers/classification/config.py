@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from nbhelpers.config import BaseConfig
+from nbhelpers.config import DownstreamConfig
 
 
 @dataclass
-class ClassificationConfig(BaseConfig):
+class ClassificationConfig(DownstreamConfig):
     """Document classification (chapter 2, NSMC).
 
     Attributes:
@@ -26,7 +26,7 @@ class ClassificationConfig(BaseConfig):
 
 
 @dataclass
-class PairClassificationConfig(BaseConfig):
+class PairClassificationConfig(DownstreamConfig):
     """Sentence-pair classification (chapter 3, KLUE-NLI or KorNLI).
 
     Attributes:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from nbhelpers.config import BaseConfig
+from nbhelpers.config import DownstreamConfig
 
 
 @dataclass
-class NERConfig(BaseConfig):
+class NERConfig(DownstreamConfig):
     """Named entity recognition (chapter 4, KMOU NER or KLUE-NER).
 
     Attributes:

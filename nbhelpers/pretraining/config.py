@@ -13,8 +13,10 @@ class PretrainConfig(BaseConfig):
     """BERT pretraining from scratch (chapter 1): WordPiece tokenizer, MLM and NSP.
 
     Attributes:
-        downstream_task_name: ``"pretraining"``.
-        downstream_corpus_name: ``"kowikitext"`` (dev split by default) or ``"kowikitext-full"``.
+        corpus_name: ``"kowikitext"`` (dev split by default) or ``"kowikitext-full"``; chapter 1 trains on it
+            itself, so its fields are not the book's ``downstream_*`` (``NBHELPERS_CORPUS_NAME``).
+        model_dir: The run's checkpoints, logs, ``metrics.json``, tokenizer and the pretrained model go here
+            (``NBHELPERS_MODEL_DIR``); empty: ``~/nlpbook/checkpoint-pretraining``.
         vocab_size: WordPiece vocabulary size, special tokens included.
         hidden_size: Width of the BERT shell.
         num_hidden_layers: Transformer layers.
@@ -28,8 +30,8 @@ class PretrainConfig(BaseConfig):
     """
 
     pretrained_model_name: str = ""
-    downstream_task_name: str = "pretraining"
-    downstream_corpus_name: str = "kowikitext"
+    corpus_name: str = "kowikitext"
+    model_dir: str = ""
     max_seq_length: int = 128
     learning_rate: float = 5e-4
     epochs: int = 10
@@ -54,3 +56,8 @@ class PretrainConfig(BaseConfig):
         "learning_rate": 2e-3,
         "epochs": 20,
     }
+
+    @property
+    def task_name(self) -> str:
+        """``"pretraining"``: names the default ``model_dir`` (``~/nlpbook/checkpoint-pretraining``)."""
+        return "pretraining"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from nbhelpers.config import BaseConfig
+from nbhelpers.config import DownstreamConfig
 
 
 @dataclass
-class QAConfig(BaseConfig):
+class QAConfig(DownstreamConfig):
     """Extractive question answering (chapter 5, KorQuAD 1.0).
 
     Attributes:
