@@ -17,7 +17,7 @@ venv=$work/venv
 python3 -m venv "$venv"
 py=$venv/bin/python
 "$py" -m pip install -q pip==24.1.2  # Colab's pip: its resolver is the one the install cell meets
-"$py" -m pip install -q -r .ci/colab-versions.txt pytest==9.0.3 nbval==0.11.0 ipykernel
+"$py" -m pip install -q -r .ci/colab-versions.txt pytest==9.0.3 nbval==0.11.0 ipykernel seqeval==1.2.2  # test tools
 "$py" -m pip freeze --all > "$work/before.txt"
 echo "Colab versions installed: $(grep -E '^(torch|transformers|tokenizers|numpy|ipywidgets|matplotlib|tqdm|pip)==' \
   "$work/before.txt" | tr '\n' ' ')"
