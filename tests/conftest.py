@@ -7,20 +7,72 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+import contextlib  # noqa: E402
+import logging  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from contextlib import AbstractContextManager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from nbhelpers.classification.nsmc import read_nsmc
+from nbhelpers.ner.kmou import KMOU_MANIFEST
 from nbhelpers.pretrained import build_tiny_bert
 from nbhelpers.registry import get_corpus, sample_files
 from notebook_outputs import PLUGIN_NAME, NotebookOutputs  # noqa: E402 (tests/ is on sys.path)
 
 
+def read_samples(corpus: str) -> tuple[list, list]:
+    """The examples of a corpus's embedded sample (train, validation), read with the corpus's own reader."""
+    spec = get_corpus(corpus)
+    return spec.read(sample_files(spec, "train")), spec.read(sample_files(spec, "val"))
+
+
+@pytest.fixture(scope="session")
+def samples_of() -> Callable[[str], tuple[list, list]]:
+    """``samples_of("korquad-v1")``: see :func:`read_samples`."""
+    return read_samples
+
+
 @pytest.fixture(scope="session")
 def nsmc_sample() -> tuple[list, list]:
-    spec = get_corpus("nsmc")
-    return read_nsmc(sample_files(spec, "train")), read_nsmc(sample_files(spec, "val"))
+    return read_samples("nsmc")
+
+
+@pytest.fixture
+def module_logs(caplog: pytest.LogCaptureFixture) -> Callable[..., AbstractContextManager[None]]:
+    """``with module_logs("nbhelpers.ner.kmou"): ...`` puts that logger's records into ``caplog``.
+
+    ``setup_logging()`` (run by other tests) stops propagation at ``nbhelpers``, so caplog's handler on the
+    root logger would see nothing; listen on the module's own logger instead.
+    """
+
+    @contextlib.contextmanager
+    def listen(name: str, level: int = logging.WARNING) -> Iterator[None]:
+        logger = logging.getLogger(name)
+        logger.addHandler(caplog.handler)
+        caplog.set_level(level, logger=name)
+        try:
+            yield
+        finally:
+            logger.removeHandler(caplog.handler)
+
+    return listen
+
+
+@pytest.fixture
+def pinned_kmou_file(tmp_path: Path) -> Callable[[bytes], Path]:
+    """A file with the name and size of a pinned KMOU file (the manifest's first row) holding ``body``.
+
+    The reader takes such a file for the upstream one, which a learner cannot fix: bad blocks are skipped there.
+    """
+
+    def write(body: bytes) -> Path:
+        row = KMOU_MANIFEST.read_text(encoding="utf-8").splitlines()[0].split("\t")
+        path = tmp_path / Path(row[0]).name
+        path.write_bytes(body + b"\n" * (int(row[2]) - len(body)))
+        return path
+
+    return write
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import logging
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from nbhelpers.classification.nsmc import read_nsmc
 from nbhelpers.errors import CorpusFormatError, quote
 from nbhelpers.files import as_paths, expand_user_files
 from nbhelpers.ner.klue import read_klue_ner
-from nbhelpers.ner.kmou import KMOU_MANIFEST, read_kmou_ner, split_kmou_blocks
+from nbhelpers.ner.kmou import read_kmou_ner, split_kmou_blocks
 from nbhelpers.pretraining.kowikitext import read_kowikitext
 from nbhelpers.qa.korquad import read_korquad
 from nbhelpers.registry import download_corpus, get_corpus, inspect_files, sample_files
@@ -168,18 +169,15 @@ def test_folder_without_corpus_files_and_missing_path(tmp_path: Path, capsys: py
         expand_user_files(str(tmp_path / "missing"))
 
 
-def test_reading_a_folder_says_which_files_were_read(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_reading_a_folder_says_which_files_were_read(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, module_logs: Callable[..., AbstractContextManager[None]]
+) -> None:
     folder = tmp_path / "reviews"
     for name in ("a.txt", "b.tsv", "c.txt", "d.txt"):
         write(folder / name, NSMC)
     write(folder / "notes.md", "not read")
-    files_logger = logging.getLogger("nbhelpers.files")
-    files_logger.addHandler(caplog.handler)
-    caplog.set_level(logging.INFO, logger="nbhelpers.files")
-    try:
+    with module_logs("nbhelpers.files", logging.INFO):
         files = expand_user_files(str(folder), get_corpus("nsmc").file_patterns)
-    finally:
-        files_logger.removeHandler(caplog.handler)
     assert [p.name for p in files] == ["a.txt", "b.tsv", "c.txt", "d.txt"]
     assert f"{folder}: reading 4 files: a.txt, b.tsv, c.txt, ..." in caplog.text
 
@@ -234,36 +232,27 @@ def test_unknown_kmou_type_is_an_error_in_a_learners_file(tmp_path: Path) -> Non
 
 
 def test_unknown_kmou_type_in_a_pinned_file_is_skipped_with_a_warning(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    caplog: pytest.LogCaptureFixture,
+    module_logs: Callable[..., AbstractContextManager[None]],
+    pinned_kmou_file: Callable[[bytes], Path],
 ) -> None:
-    row = KMOU_MANIFEST.read_text(encoding="utf-8").splitlines()[0].split("\t")
-    name, size = Path(row[0]).name, int(row[2])
     body = (kmou(1, *SENTENCES[0]) + "\n" + kmou(2, "서울에 간다.", "<서울:FOO>에 간다.") + "\n").encode()
-    path = tmp_path / name
-    path.write_bytes(body + b"\n" * (size - len(body)))
-    module_logger = logging.getLogger("nbhelpers.ner.kmou")
-    module_logger.addHandler(caplog.handler)
-    try:
+    path = pinned_kmou_file(body)
+    with module_logs("nbhelpers.ner.kmou"):
         examples = read_kmou_ner(path)
-    finally:
-        module_logger.removeHandler(caplog.handler)
     assert [e.text for e in examples] == ["김민준이 왔다."]
     assert "block 2" in caplog.text and "FOO" in caplog.text
 
 
 def test_unknown_klue_tag_is_an_error_in_a_learners_file_and_a_warning_in_upstream(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, module_logs: Callable[..., AbstractContextManager[None]]
 ) -> None:
     text = KLUE_NER.replace("B-LC\n울\tI-LC", "B-CITY\n울\tI-CITY")
     with pytest.raises(CorpusFormatError) as error:
         read_klue_ner(write(tmp_path / "mine.tsv", text))
     assert error.value.location == "line 2" and "CITY" in error.value.problem and "PS" in error.value.fix
-    module_logger = logging.getLogger("nbhelpers.ner.klue")
-    module_logger.addHandler(caplog.handler)
-    try:
+    with module_logs("nbhelpers.ner.klue"):
         [example] = read_klue_ner(write(tmp_path / "klue-ner-v1.1_dev.tsv", text))
-    finally:
-        module_logger.removeHandler(caplog.handler)
     assert [s.label for s in example.entities] == ["CITY"] and "CITY" in caplog.text
 
 

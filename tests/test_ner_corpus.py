@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import logging
 import subprocess
 import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -243,21 +244,16 @@ def test_manifest_rows_are_fetched_and_verified(tmp_path: Path) -> None:
 
 
 def test_bad_block_in_pinned_upstream_file_is_skipped_and_logged(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    module_logs: Callable[..., AbstractContextManager[None]],
+    pinned_kmou_file: Callable[[bytes], Path],
 ) -> None:
     # Same name and size as a manifest row: the learner cannot fix that file, so the reader goes on without it.
-    row = KMOU_MANIFEST.read_text(encoding="utf-8").splitlines()[0].split("\t")
-    name, size = Path(row[0]).name, int(row[2])
-    body = KMOU_BLOCKS.replace("<서울:LOC> 본점", "<서울:LOC> 지점").encode("utf-8")
-    path = tmp_path / name
-    path.write_bytes(body + b"\n" * (size - len(body)))
-    # setup_logging() (run by other tests) stops propagation at "nbhelpers", so listen on the module's logger.
-    module_logger = logging.getLogger("nbhelpers.ner.kmou")
-    module_logger.addHandler(caplog.handler)
-    try:
+    path = pinned_kmou_file(KMOU_BLOCKS.replace("<서울:LOC> 본점", "<서울:LOC> 지점").encode("utf-8"))
+    name = path.name
+    with module_logs("nbhelpers.ner.kmou"):
         examples = read_kmou_ner(path)
-    finally:
-        module_logger.removeHandler(caplog.handler)
     assert [e.guid for e in examples] == [f"{name}:block 1", f"{name}:block 3"]
     assert "block 2" in caplog.text
     # The same content under another name is the user's file: it must be fixed, so it raises.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,6 @@ from nbhelpers.predictor import export_model
 from nbhelpers.pretrained import check_max_seq_length, resolve_pretrained
 from nbhelpers.pretraining.config import PretrainConfig
 from nbhelpers.pretraining.fill_mask import pseudo_log_likelihood
-from nbhelpers.pretraining.kowikitext import read_kowikitext
 from nbhelpers.pretraining.masking import PadMaskedCollator, mask_once, mlm_collator
 from nbhelpers.pretraining.model import bert_config_for
 from nbhelpers.pretraining.nsp import (
@@ -36,7 +36,6 @@ from nbhelpers.pretraining.nsp import (
 )
 from nbhelpers.pretraining.task import PretrainingTask
 from nbhelpers.pretraining.tokenizer import wordpiece_for_run
-from nbhelpers.registry import get_corpus, sample_files
 from nbhelpers.training import finish_training, make_trainer
 from nbhelpers.wordpiece import train_wordpiece
 
@@ -51,9 +50,8 @@ def one_thread():  # noqa: ANN201
 
 
 @pytest.fixture(scope="module")
-def documents() -> tuple[list[list[str]], list[list[str]]]:
-    spec = get_corpus("kowikitext")
-    return read_kowikitext(sample_files(spec, "train")), read_kowikitext(sample_files(spec, "val"))
+def documents(samples_of: Callable[[str], tuple[list, list]]) -> tuple[list[list[str]], list[list[str]]]:
+    return samples_of("kowikitext")
 
 
 def sentences(documents: list[list[str]]) -> list[str]:

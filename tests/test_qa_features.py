@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import numpy as np
@@ -11,7 +12,7 @@ from transformers import BertTokenizer, PreTrainedTokenizerBase
 
 from nbhelpers.qa.dataset import QACollator, QADataset
 from nbhelpers.qa.decode import decode_answers
-from nbhelpers.qa.korquad import QAAnswer, QAExample, read_korquad
+from nbhelpers.qa.korquad import QAAnswer, QAExample
 from nbhelpers.qa.korquad_eval import evaluate_examples
 from nbhelpers.qa.predictor import QuestionAnswerer, answer_html
 from nbhelpers.qa.windows import (
@@ -22,15 +23,13 @@ from nbhelpers.qa.windows import (
     tokenizer_overlap,
     window_starts,
 )
-from nbhelpers.registry import get_corpus, sample_files
 from nbhelpers.wordpiece import train_wordpiece
 
 
 @pytest.fixture(scope="module")
-def samples() -> tuple[list[QAExample], list[QAExample]]:
+def samples(samples_of: Callable[[str], tuple[list, list]]) -> tuple[list[QAExample], list[QAExample]]:
     """The embedded sample (written by nbhelpers/samples/make_qa.py): train and validation."""
-    spec = get_corpus("korquad-v1")
-    return read_korquad(sample_files(spec, "train")), read_korquad(sample_files(spec, "val"))
+    return samples_of("korquad-v1")
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from transformers import (
 
 from nbhelpers.ner.examples import NERExample
 from nbhelpers.ner.features import NERCollator, decode_entity_spans, encode_ner
-from nbhelpers.ner.spans import EntitySpan, to_tagged
+from nbhelpers.ner.spans import EntitySpan, mark_entities, to_tagged
 from nbhelpers.predictor import Predictor
 
 ENTITY_COLOURS = {
@@ -24,21 +24,17 @@ ENTITY_COLOURS = {
 }
 
 
+def _entity_html(mention: str, label: str) -> str:
+    colour = ENTITY_COLOURS.get(label, "#eeeeee")
+    return (
+        f"<span style='background:{colour};padding:1px 4px;border-radius:4px;color:#000'>"
+        f"{html.escape(mention)} <b style='font-size:75%'>{html.escape(label)}</b></span>"
+    )
+
+
 def render_entities_html(text: str, spans: Sequence[EntitySpan]) -> str:
     """The sentence with each entity highlighted and its type shown after it."""
-    parts: list[str] = []
-    cursor = 0
-    for span in sorted(spans, key=lambda s: s.start):
-        parts.append(html.escape(text[cursor : span.start]))
-        colour = ENTITY_COLOURS.get(span.label, "#eeeeee")
-        parts.append(
-            f"<span style='background:{colour};padding:1px 4px;border-radius:4px;color:#000'>"
-            f"{html.escape(text[span.start : span.end])}"
-            f" <b style='font-size:75%'>{html.escape(span.label)}</b></span>"
-        )
-        cursor = span.end
-    parts.append(html.escape(text[cursor:]))
-    return "<div style='line-height:2'>" + "".join(parts) + "</div>"
+    return "<div style='line-height:2'>" + mark_entities(text, spans, _entity_html, html.escape) + "</div>"
 
 
 class EntityRecognizer(Predictor):

@@ -10,7 +10,7 @@ character). Both are the same conversion over different offsets: a character is 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 # ``<text:TAG>``; the text is matched lazily so a colon inside it (``<12:30:TIM>``) stays in the text,
@@ -54,16 +54,29 @@ def parse_tagged(tagged: str) -> tuple[str, list[EntitySpan]]:
     return "".join(plain), spans
 
 
-def to_tagged(text: str, entities: Iterable[EntitySpan]) -> str:
-    """The inverse of ``parse_tagged``: ``text`` with each mention written as ``<mention:TAG>``."""
+def mark_entities(
+    text: str,
+    entities: Iterable[EntitySpan],
+    mark: Callable[[str, str], str],
+    plain: Callable[[str], str] = str,
+) -> str:
+    """``text`` with each mention replaced by ``mark(mention, label)`` and the text between by ``plain(text)``.
+
+    The one walk over a sentence's entities behind every way of showing them (``<mention:TAG>``, HTML).
+    """
     parts: list[str] = []
     cursor = 0
     for span in sorted(entities, key=lambda s: s.start):
-        parts.append(text[cursor : span.start])
-        parts.append(f"<{text[span.start : span.end]}:{span.label}>")
+        parts.append(plain(text[cursor : span.start]))
+        parts.append(mark(text[span.start : span.end], span.label))
         cursor = span.end
-    parts.append(text[cursor:])
+    parts.append(plain(text[cursor:]))
     return "".join(parts)
+
+
+def to_tagged(text: str, entities: Iterable[EntitySpan]) -> str:
+    """The inverse of ``parse_tagged``: ``text`` with each mention written as ``<mention:TAG>``."""
+    return mark_entities(text, entities, lambda mention, label: f"<{mention}:{label}>")
 
 
 Offsets = tuple[int, int] | None

@@ -22,6 +22,7 @@ extracted from it, rather than trusted because a file of that name exists.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -201,8 +202,6 @@ def download_kowikitext(
     return CorpusFiles(train=unzip(files.train), val=unzip(files.val))
 
 
-_LICENSE = "kowikitext (lovit/kowikitext, Korean Wikipedia 2020-09-20), CC BY-SA 3.0"
-
 KOWIKITEXT = register(
     CorpusSpec(
         name="kowikitext",
@@ -215,21 +214,11 @@ KOWIKITEXT = register(
         count_labels=count_sentences,
         sample_train=("pretrain_train.txt",),
         sample_val=("pretrain_val.txt",),
-        license=_LICENSE,
+        license="kowikitext (lovit/kowikitext, Korean Wikipedia 2020-09-20), CC BY-SA 3.0",
     )
 )
 
+# The same corpus, reader and sample; only the split that is downloaded differs.
 KOWIKITEXT_FULL = register(
-    CorpusSpec(
-        name="kowikitext-full",
-        task="pretraining",
-        train_files=(KOWIKITEXT_TRAIN,),
-        val_files=(KOWIKITEXT_DEV,),
-        read=read_kowikitext,
-        file_patterns=TEXT_PATTERNS,
-        count_labels=count_sentences,
-        sample_train=("pretrain_train.txt",),
-        sample_val=("pretrain_val.txt",),
-        license=_LICENSE,
-    )
+    dataclasses.replace(KOWIKITEXT, name="kowikitext-full", train_files=(KOWIKITEXT_TRAIN,), val_files=(KOWIKITEXT_DEV,))
 )
