@@ -37,13 +37,23 @@ MEGA_BATCH_STEPS = 50
 """Steps per mega-batch: the window inside which examples are sorted by length (Hugging Face uses 50)."""
 
 
-def padding_options(config: BaseConfig) -> dict[str, Any]:
-    """Keyword arguments for transformers' padding collators, chosen for the accelerator."""
-    if config.accelerator == "tpu":
-        return {"padding": "max_length", "max_length": config.max_seq_length}
-    if config.accelerator == "gpu":
-        return {"padding": "longest", "pad_to_multiple_of": 8}  # tensor cores like multiples of 8
+def padding_for(accelerator: str, max_length: int) -> dict[str, Any]:
+    """The padding rule, in the keyword arguments of transformers' padding collators and ``tokenizer.pad``.
+
+    ``accelerator`` is ``"tpu"``, ``"gpu"`` or ``"cpu"``: a fixed ``max_length`` on a TPU (one shape, no
+    recompilation), the batch's longest input rounded up to a multiple of 8 on a GPU (tensor cores), the
+    longest input on a CPU. Training (:func:`padding_options`) and prediction (``Predictor.padding``) use it.
+    """
+    if accelerator == "tpu":
+        return {"padding": "max_length", "max_length": max_length}
+    if accelerator == "gpu":
+        return {"padding": "longest", "pad_to_multiple_of": 8}
     return {"padding": "longest"}
+
+
+def padding_options(config: BaseConfig) -> dict[str, Any]:
+    """Keyword arguments for transformers' padding collators, chosen for the config's accelerator."""
+    return padding_for(config.accelerator, config.max_seq_length)
 
 
 def pad_to_multiple_of(config: BaseConfig) -> int | None:

@@ -34,7 +34,7 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from nbhelpers.batching import length_order
+from nbhelpers.batching import length_order, padding_for
 from nbhelpers.checkpoints import load_checkpoint_file
 from nbhelpers.runtime import tpu_chip_count
 
@@ -182,12 +182,8 @@ class Predictor:
         return cls(model, tokenizer, device=device, **settings)
 
     def padding(self, max_length: int) -> dict[str, Any]:
-        """Padding for this device: fixed ``max_length`` on a TPU (no recompilation), multiples of 8 on CUDA."""
-        if self.device.type == "xla":
-            return {"padding": "max_length", "max_length": max_length}
-        if self.device.type == "cuda":
-            return {"padding": "longest", "pad_to_multiple_of": 8}
-        return {"padding": "longest"}
+        """Padding for this device, by the training rule (:func:`nbhelpers.batching.padding_for`)."""
+        return padding_for({"xla": "tpu", "cuda": "gpu"}.get(self.device.type, "cpu"), max_length)
 
     def to_device(self, batch: dict[str, Any]) -> dict[str, Any]:
         """The tensors of a collated batch moved to ``device`` (other entries as they are)."""
