@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nbhelpers.download import extract_zip
+from nbhelpers.archives import extract_zip
 from nbhelpers.errors import DownloadError
 
 TEXT = "= 문서 =\n\n첫 문장입니다. 두 번째 문장입니다.\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nbhelpers.download import extract_zip
+from nbhelpers.archives import extract_zip
 from nbhelpers.errors import CorpusFormatError, DownloadError
 from nbhelpers.pretraining.kowikitext import (
     download_kowikitext,

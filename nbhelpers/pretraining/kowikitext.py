@@ -13,7 +13,7 @@ A file whose first non-blank line is a level-1 title is read as kowikitext; any 
 
 The upstream assets are zips in a GitHub release pinned by its tag. Their sizes and hashes are not
 recorded anywhere we could check, so the pins carry none; a download is checked by the zip's own CRCs
-instead (``download.extract_zip``), and a corrupt or truncated zip is deleted and fetched once more.
+instead (``archives.extract_zip``), and a corrupt or truncated zip is deleted and fetched once more.
 Once a zip has passed that check its size is recorded beside it (``NAME.zip.size.json``, see
 ``download.record_size``) and becomes its pin: a release asset can be replaced by its owner, and a copy
 on Drive can be cut short by a lost sync, so a zip of another size is fetched again before anything is
@@ -29,11 +29,10 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nbhelpers.archives import DEFAULT_MAX_UNZIPPED_BYTES, extract_zip
 from nbhelpers.download import (
-    DEFAULT_MAX_UNZIPPED_BYTES,
     RemoteFile,
     Transport,
-    extract_zip,
     fetch_file,
     record_size,
     recorded_size,
