@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -73,3 +75,9 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
 
 def test_package_version_is_the_released_one() -> None:
     assert nbhelpers.__version__ == PROJECT["version"]
+
+
+@pytest.mark.skipif(not os.environ.get("CI_TESTS_INSTALLED_PACKAGE"), reason="only in CI's Colab-versions leg")
+def test_the_colab_leg_tests_the_installed_package() -> None:
+    # The Colab cell installs a built package, not the checkout: package data missing from the wheel must fail.
+    assert Path(nbhelpers.__file__).resolve().is_relative_to(Path(sys.prefix).resolve())
