@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -81,3 +82,18 @@ def test_package_version_is_the_released_one() -> None:
 def test_the_colab_leg_tests_the_installed_package() -> None:
     # The Colab cell installs a built package, not the checkout: package data missing from the wheel must fail.
     assert Path(nbhelpers.__file__).resolve().is_relative_to(Path(sys.prefix).resolve())
+
+
+@pytest.mark.parametrize(("after", "code", "line"), [
+    ("numpy==2.1.3\ntorch==2.13.0+cpu\nseqeval==1.2.2\n", 0, "ADD     seqeval 1.2.2"),
+    ("numpy==2.4.6\ntorch==2.13.0+cpu\nseqeval==1.2.2\n", 1, "CHANGE  numpy 2.1.3 -> 2.4.6"),
+    ("numpy==2.1.3\n", 1, "REMOVE  torch 2.13.0+cpu"),
+])
+def test_the_freeze_check_fails_on_any_change_to_what_was_there(tmp_path: Path, after: str, code: int,
+                                                               line: str) -> None:
+    (tmp_path / "before.txt").write_text("numpy==2.1.3\ntorch==2.13.0+cpu\n", encoding="utf-8")
+    (tmp_path / "after.txt").write_text(after, encoding="utf-8")
+    files = ("before.txt", "after.txt")
+    command = [sys.executable, str(ROOT / ".ci" / "pip_changes.py"), "freeze", *(str(tmp_path / f) for f in files)]
+    result = subprocess.run(command, check=False, capture_output=True, text=True)
+    assert result.returncode == code and line in result.stdout.splitlines()
