@@ -230,8 +230,8 @@ def _training_data(config: BaseConfig, corpus: str, terms: DatasetTerms) -> _Tra
     licence = {"license": terms.license}
     if terms.license == "other":
         licence.update(license_name=terms.license_name, license_link=terms.license_link)
-    return _TrainingData("corpus", licence, [terms.hub_id] if terms.hub_id else None, terms.hub_id or corpus, terms.name,
-                         terms.name, terms.name)
+    datasets = [terms.hub_id] if terms.hub_id else None
+    return _TrainingData("corpus", licence, datasets, terms.hub_id or corpus, terms.name, terms.name, terms.name)
 
 
 def model_card(config: BaseConfig, metrics: Mapping[str, Any] | None = None, repo_id: str = "") -> str:
@@ -309,7 +309,8 @@ def model_card(config: BaseConfig, metrics: Mapping[str, Any] | None = None, rep
                  + (f" 사전 학습 모델({base_text})의 라이선스도 함께 확인하세요." if config.pretrained_model_name else ""))
     lines += ["", "## 평가 결과 (검증 데이터)", ""]
     if reported:
-        lines += ["| 지표 | 값 |", "|---|---|"] + [f"| {shown} (`{key}`) | {value:.4f} |" for key, _, shown, value in reported]
+        lines += ["| 지표 | 값 |", "|---|---|"]
+        lines += [f"| {shown} (`{key}`) | {value:.4f} |" for key, _, shown, value in reported]
     else:
         lines.append("아직 `metrics.json`이 없어서 점수가 없습니다(학습을 마친 뒤 카드를 다시 쓰세요).")
     trained = record.get("config") or dataclasses.asdict(config)
