@@ -20,7 +20,6 @@ REPO_SLUG = "nlpbook-ko/korean-nlp-notebooks"
 GIT_REF = "v0.2.0"
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 _BADGE_RE = re.compile(r"https://colab\.research\.google\.com/github/[^)\"\s\\]+")
 _INSTALL_RE = re.compile(r"git\+https://github\.com/[^\"'\s\\]+")
 _NOTEBOOK_NAME_RE = re.compile(r"/notebooks/([^/]+\.ipynb)$")
