@@ -164,6 +164,8 @@ def download_corpus(
     def resolve(user_value: str, group: Sequence[RemoteFile]) -> list[Path]:
         if user_value:
             return expand_user_files(user_value, spec.file_patterns)
+        if not group:  # nothing to fetch: no empty "0file" progress bar under the cell
+            return []
         if len(group) == 1:
             return [fetch_file(group[0], root / group[0].filename, transport=transport, progress=progress)]
         # Many files (KMOU NER has 1,427): one bar over files rather than a bar per file.

@@ -109,3 +109,17 @@ def test_quiet_libraries_silences_chatter_but_not_real_warnings() -> None:
     finally:
         loading.removeHandler(collect)
     assert seen == ["Some weights could not be converted"]
+
+
+def test_own_text_without_a_validation_file_shows_no_empty_progress_bar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import nbhelpers.pretraining  # noqa: F401 (registers kowikitext)
+    from nbhelpers.registry import download_corpus
+
+    own = tmp_path / "mine.txt"
+    own.write_text("첫 문장이다.\n둘째 문장이다.\n\n다른 문서다.\n", encoding="utf-8")
+    files = download_corpus("kowikitext", tmp_path / "data", str(own), "")
+    assert files.train == [own] and files.val == []  # the notebook then holds out 5 % of the documents
+    captured = capsys.readouterr()
+    assert "0file" not in captured.err + captured.out
