@@ -6,9 +6,15 @@ import math
 
 import pytest
 
-from nbhelpers.classification.baselines import MajorityBaseline, NaiveBayesClassifier, majority_class
+from nbhelpers.baselines import MajorityBaseline, majority_class
+from nbhelpers.classification.baselines import NaiveBayesClassifier
 from nbhelpers.classification.nli import NLI_LABELS
-from nbhelpers.pretraining.baselines import IGNORE_INDEX, nsp_majority_baseline, unigram_counts, unigram_mlm_baseline
+from nbhelpers.pretraining.baselines import (
+    IGNORE_INDEX,
+    nsp_majority_baseline,
+    unigram_counts,
+    unigram_mlm_baseline,
+)
 from nbhelpers.registry import get_corpus, sample_files
 
 

@@ -1,4 +1,5 @@
-"""Baselines a classifier's accuracy is read against: the majority class and a bag-of-words naive Bayes.
+"""Baselines a classifier's accuracy is read against: a bag-of-words naive Bayes (the majority class, the floor,
+is ``nbhelpers.baselines``).
 
 An accuracy means little alone: 0.55 is good for ten balanced classes and bad when one class holds 55 %
 of the data. The majority class is the floor any model must clear. A bag-of-words model sees which
@@ -15,34 +16,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class MajorityBaseline:
-    """Always answering the most frequent training label.
-
-    Attributes:
-        label: The label id it always predicts (the smallest id when counts tie).
-        accuracy: Its accuracy on the evaluation labels.
-    """
-
-    label: int
-    accuracy: float
-
-
-def majority_class(train_labels: Sequence[int], eval_labels: Sequence[int]) -> MajorityBaseline:
-    """The most frequent label of ``train_labels`` and the accuracy of always predicting it on ``eval_labels``.
-
-    The label is chosen on the training data, as a model would be: choosing it on the evaluation
-    data would peek at the answers.
-    """
-    if not train_labels:
-        raise ValueError("majority_class needs at least one training label.")
-    counts = Counter(train_labels)
-    label = min(counts, key=lambda item: (-counts[item], item))
-    accuracy = sum(1 for gold in eval_labels if gold == label) / len(eval_labels) if eval_labels else 0.0
-    return MajorityBaseline(label, accuracy)
 
 
 class NaiveBayesClassifier:

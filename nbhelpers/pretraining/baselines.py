@@ -14,7 +14,7 @@ import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from nbhelpers.classification.baselines import MajorityBaseline, majority_class
+from nbhelpers.baselines import MajorityBaseline, majority_class
 
 IGNORE_INDEX = -100
 """Label of positions that are not masked (``DataCollatorForLanguageModeling``'s convention)."""
