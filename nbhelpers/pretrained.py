@@ -1,10 +1,13 @@
-"""Tokenizers and model shells: WordPiece training, the offline tiny BERT, and input-length checks.
+"""The pretrained model a chapter starts from: which one, whether it fits the inputs, and what loading it did.
 
-Chapter 1 trains a WordPiece vocabulary for a real pretraining run; the smoke profile of every chapter
-trains a small one on the training texts actually in use and builds a tiny randomly initialised BERT
-around it, so the whole pipeline (download code aside) runs without the hub. Both go through
-``train_wordpiece``, and both save with ``save_pretrained`` so ``AutoTokenizer.from_pretrained`` and
-``AutoModel*.from_pretrained`` load them like any hub model.
+``resolve_pretrained`` turns ``config.pretrained_model_name`` into something ``from_pretrained`` loads:
+the hub id or directory as given, or, for the profiles, a BERT built offline. The smoke profile trains
+a small WordPiece vocabulary (``nbhelpers.wordpiece``) on the texts the chapter really trains on and
+puts a tiny randomly initialised BERT around it; the dryrun profile builds one shaped like kcbert-base.
+Both are saved with ``save_pretrained``, so the rest of the chapter loads them like any hub model and
+the whole pipeline (download code aside) runs without the network. ``check_max_seq_length`` fails before
+training when the inputs are longer than the model's positions, and ``loading_summary`` says in plain
+words which weights ``from_pretrained`` initialised anew or dropped.
 """
 
 from __future__ import annotations
