@@ -1,10 +1,11 @@
 """Tokenising a whole corpus with a fast tokenizer: one batched call per chunk of texts.
 
 Every chapter turns tens of thousands to millions of texts into token ids before training. A fast
-tokenizer encodes a list in parallel in Rust, so texts go in as large lists rather than one by one;
-but for every text it also builds an ``Encoding`` (tokens, offsets, word ids, masks) that is several
-times the size of the ids the chapters keep. Encoding in chunks of ``ENCODE_CHUNK`` texts keeps only
-one chunk of those alive at a time while keeping the speed of batched calls.
+tokenizer encodes a whole list in one call into Rust, so texts go in as large lists rather than one by
+one; but for every text it also builds an ``Encoding`` (tokens, offsets, word ids, masks) that is
+several times the size of the ids the chapters keep. Encoding in chunks of ``ENCODE_CHUNK`` texts keeps
+only one chunk of those alive at a time. Measured on 150,000 NSMC-sized reviews (2 shared CPU cores):
+one call peaked at 403 MB more memory, chunks of 2,048 at 91 MB, in about the same time (18-20 s).
 """
 
 from __future__ import annotations
