@@ -10,7 +10,6 @@ decayed, 1-D tensors (biases, LayerNorm scales and shifts) are not, whatever a m
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
@@ -101,10 +100,3 @@ class TaskBase(pl.LightningModule):
         # The model itself is not a hyperparameter; its config lets the checkpoint be rebuilt offline.
         checkpoint["hf_config"] = self.model.config.to_dict()
         checkpoint["hf_architecture"] = type(self.model).__name__
-
-    @staticmethod
-    def load_model_from_checkpoint(path: str | Path, auto_class: type) -> PreTrainedModel:
-        """The trained Hugging Face model inside a Lightning checkpoint, built without the hub (weights only)."""
-        from nbhelpers.predictor import model_from_checkpoint
-
-        return model_from_checkpoint(path, auto_class)[0]

@@ -12,11 +12,13 @@ import logging  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from contextlib import AbstractContextManager  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
 from nbhelpers.ner.kmou import KMOU_MANIFEST
 from nbhelpers.pretrained import build_tiny_bert
+from nbhelpers.pretraining.fill_mask import MaskedLanguageModel
 from nbhelpers.registry import get_corpus, sample_files
 from notebook_outputs import PLUGIN_NAME, NotebookOutputs  # noqa: E402 (tests/ is on sys.path)
 
@@ -57,6 +59,19 @@ def module_logs(caplog: pytest.LogCaptureFixture) -> Callable[..., AbstractConte
             logger.removeHandler(caplog.handler)
 
     return listen
+
+
+@pytest.fixture
+def pseudo_log_likelihood() -> Callable[[Any, Any, str], float]:
+    """``pseudo_log_likelihood(model, tokenizer, sentence)``: chapter 1's scorer for one sentence, with every
+    position the model has (a longer sentence is scored on its first tokens that fit)."""
+
+    def score(model: Any, tokenizer: Any, sentence: str) -> float:
+        positions = model.config.max_position_embeddings
+        scorer = MaskedLanguageModel(model, tokenizer, max_seq_length=positions, device=model.device)
+        return scorer.pseudo_log_likelihoods([sentence])[0]
+
+    return score
 
 
 @pytest.fixture

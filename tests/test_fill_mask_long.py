@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
 from transformers import BertForPreTraining
 
 from nbhelpers.pretraining.config import PretrainConfig
-from nbhelpers.pretraining.fill_mask import pseudo_log_likelihood
 from nbhelpers.pretraining.model import bert_config_for
 from nbhelpers.wordpiece import train_wordpiece
 
 
-def test_a_sentence_longer_than_the_positions_is_scored_on_what_fits(tmp_path: Path) -> None:
+def test_a_sentence_longer_than_the_positions_is_scored_on_what_fits(
+    tmp_path: Path, pseudo_log_likelihood: Callable[[Any, Any, str], float]
+) -> None:
     tokenizer = train_wordpiece(["서울은 수도이다.", "부산은 항구이다."] * 5, 100, tmp_path)
     torch.manual_seed(0)
     config = PretrainConfig(hidden_size=32, num_attention_heads=2, intermediate_size=64, num_hidden_layers=1,

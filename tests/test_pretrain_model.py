@@ -6,6 +6,7 @@ import json
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -26,7 +27,6 @@ from nbhelpers.config import resolve_config
 from nbhelpers.predictor import export_model
 from nbhelpers.pretrained import check_max_seq_length, resolve_pretrained
 from nbhelpers.pretraining.config import PretrainConfig
-from nbhelpers.pretraining.fill_mask import pseudo_log_likelihood
 from nbhelpers.pretraining.masking import PadMaskedCollator, mask_once, mlm_collator
 from nbhelpers.pretraining.model import bert_config_for
 from nbhelpers.pretraining.nsp import (
@@ -156,7 +156,9 @@ def test_longer_inputs_than_pretrained_are_refused(tmp_path: Path) -> None:
         check_max_seq_length(ClassificationConfig(max_seq_length=128), shell)
 
 
-def test_pseudo_log_likelihood_is_a_mean_log_probability(tmp_path: Path) -> None:
+def test_pseudo_log_likelihood_is_a_mean_log_probability(
+    tmp_path: Path, pseudo_log_likelihood: Callable[[Any, Any, str], float]
+) -> None:
     tokenizer = train_wordpiece(["서울은 수도이다.", "부산은 항구이다."] * 5, 100, tmp_path)
     torch.manual_seed(0)
     config = PretrainConfig(hidden_size=32, num_attention_heads=2, intermediate_size=64, num_hidden_layers=1)

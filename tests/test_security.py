@@ -16,12 +16,11 @@ from resume_run import pieces, run_config
 from nbhelpers.checkpoints import AtomicCheckpointIO, CheckpointError, write_json
 from nbhelpers.classification.predictor import Classifier
 from nbhelpers.ner.predictor import EntityRecognizer
-from nbhelpers.predictor import load_trained_model
+from nbhelpers.predictor import load_trained_model, model_from_checkpoint
 from nbhelpers.pretrained import tiny_bert_config
 from nbhelpers.pretraining.fill_mask import MaskedLanguageModel
 from nbhelpers.qa.predictor import QuestionAnswerer
 from nbhelpers.rundir import fingerprint, run_settings
-from nbhelpers.task import TaskBase
 from nbhelpers.training import last_checkpoint, make_trainer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +61,7 @@ LOADERS = {
     "QuestionAnswerer.load": lambda path: QuestionAnswerer.load(path),
     "MaskedLanguageModel.load": lambda path: MaskedLanguageModel.load(path),
     "load_trained_model": lambda path: load_trained_model(path, torch.nn.Module),
-    "TaskBase.load_model_from_checkpoint": lambda path: TaskBase.load_model_from_checkpoint(path, torch.nn.Module),
+    "model_from_checkpoint": lambda path: model_from_checkpoint(path, torch.nn.Module),
     "Lightning's checkpoint I/O": lambda path: AtomicCheckpointIO().load_checkpoint(path, weights_only=False),
 }
 

@@ -85,15 +85,3 @@ class MaskedLanguageModel(Predictor):
         tokens = self.tokenizer.convert_ids_to_tokens(top.indices.tolist())
         return [(token, float(p)) for token, p in zip(tokens, top.values)]
 
-
-def pseudo_log_likelihood(model: Any, tokenizer: PreTrainedTokenizerBase, sentence: str) -> float:
-    """The pseudo-log-likelihood of one sentence (see :meth:`MaskedLanguageModel.pseudo_log_likelihoods`).
-
-    A sentence longer than the model's position embeddings (chapter 1's model has ``max_seq_length``
-    of them, and real news or Wikipedia sentences are often longer) is scored on its first tokens that
-    fit instead of failing with "index out of range". The model stays on the device it is on.
-    """
-    device = next(model.parameters()).device
-    positions = getattr(model.config, "max_position_embeddings", None) or 512
-    scorer = MaskedLanguageModel(model, tokenizer, max_seq_length=positions, device=device)
-    return scorer.pseudo_log_likelihoods([sentence])[0]
