@@ -55,8 +55,9 @@ def build_tiny_bert(texts: Sequence[str], save_dir: str | Path, vocab_size: int 
 
 KCBERT_BASE_VOCAB = 30000
 KCBERT_BASE_POSITIONS = 300
-DRYRUN_LAYERS = 2
-"""kcbert-base has 12; the dryrun model keeps every other size of its configuration."""
+DRYRUN_LAYERS = 1
+"""kcbert-base has 12; the dryrun model keeps every other size of its configuration (vocabulary, hidden size,
+heads, feed-forward size, positions), so token ids, position limits and file sizes per layer are the real ones."""
 
 
 def dryrun_bert_config(num_hidden_layers: int = DRYRUN_LAYERS) -> BertConfig:
@@ -112,6 +113,8 @@ def resolve_pretrained(config: BaseConfig, train_texts: Sequence[str]) -> str:
     for text in train_texts:
         digest.update(text.encode("utf-8"))
         digest.update(b"\n")
+    if config.pretrained_model_name == DRYRUN_MODEL:  # a new shape must not reuse a cached model of the old one
+        digest.update(dryrun_bert_config().to_json_string().encode("utf-8"))
     save_dir = TINY_CACHE / f"{config.pretrained_model_name}-{digest.hexdigest()[:16]}"
     if not (save_dir / "config.json").is_file():
         if config.pretrained_model_name == DRYRUN_MODEL:
