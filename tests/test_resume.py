@@ -286,3 +286,15 @@ def test_max_steps_inside_the_first_epoch_still_validates_and_keeps_a_best_model
     metrics = finish_training(trainer, task, val_dl, config)
     assert "step=4" in Path(metrics["best_checkpoint"]).name and metrics["training_finished"] is True
     assert saved_step(tmp_path / "run" / LAST) == 4
+
+
+def test_curves_draw_each_step_once_when_a_session_resumed_inside_an_epoch(tmp_path: Path) -> None:
+    # Session 1 logged steps 0-10 and was killed; session 2 resumed from the checkpoint at step 8.
+    for version, steps in ((0, range(0, 11)), (1, range(8, 19))):
+        folder = tmp_path / "logs" / f"version_{version}"
+        folder.mkdir(parents=True)
+        rows = "".join(f"{step},{version}\n" for step in steps)
+        (folder / "metrics.csv").write_text("step,train_loss\n" + rows, encoding="utf-8")
+    rows = read_logged_metrics(run_config(tmp_path))
+    assert [row["step"] for row in rows] == list(range(19))
+    assert [row["train_loss"] for row in rows] == [0.0] * 8 + [1.0] * 11  # the resumed session's values
