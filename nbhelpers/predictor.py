@@ -176,6 +176,10 @@ class Predictor:
         self.tokenizer = tokenizer
 
     @classmethod
+        # Never more tokens than the model has positions: a longer input fails with "index out of range"
+        # (chapter 1's model has only max_seq_length of them, and real sentences are often longer).
+        positions = getattr(model.config, "max_position_embeddings", None)
+        self.max_seq_length = min(max_seq_length, positions) if positions else max_seq_length
     def load(cls, path: str | Path, device: str | torch.device | None = None, **settings: Any) -> Self:
         """From the best ``.ckpt`` of a run or from an exported directory; ``settings`` go to the constructor."""
         model, tokenizer = load_trained_model(path, cls.auto_class)

@@ -11,8 +11,12 @@ conversions themselves are in ``nbhelpers.ner.spans``):
   to the last piece's last character, over the original text (spaces inside an entity included).
 
 A sentence longer than ``max_seq_length`` is cut into several windows (``return_overflowing_tokens``)
-instead of being truncated, so no entity is silently lost from training or from evaluation; the
-windows of a sentence are joined again before decoding.
+instead of being truncated, so no entity is silently lost from training or from evaluation. Neighbouring
+windows share ``stride`` word pieces, as QA's context windows do: without the overlap, a piece at the
+end of one window would be labelled seeing only what comes before it, and the piece after it seeing
+only what follows. Decoding takes each piece's label from the window where the piece is most central
+(the most context on its poorer side, BERT's "max context" rule for SQuAD), so every piece is judged
+with at least ``stride // 2`` pieces of context on both sides unless the sentence itself ends there.
 
 The round trip spans -> labels -> spans is exact unless an entity boundary falls inside a word piece
 (``<7년:DUR>동안`` tokenized as ``7``, ``##년동안``); ``round_trip`` counts those sentences.
@@ -83,15 +87,26 @@ def encode_ner(
     tokenizer: PreTrainedTokenizerBase,
     label2id: Mapping[str, int],
     max_seq_length: int,
+    stride: int = 0,
 ) -> NERDataset:
-    """Tokenize sentences in large batches into windows of at most ``max_seq_length`` pieces, with labels."""
+    """Tokenize sentences in large batches into windows of at most ``max_seq_length`` pieces, with labels.
+
+    A longer sentence gives several windows; neighbouring ones share ``stride`` word pieces.
+    """
     if not tokenizer.is_fast:
         raise TypeError("NER needs a fast tokenizer (offset mappings); load it with AutoTokenizer.from_pretrained.")
+    room = max_seq_length - tokenizer.num_special_tokens_to_add()
+    if not 0 <= stride < room:
+        raise ValueError(
+            f"stride={stride}: neighbouring windows can share 0 to {room - 1} word pieces with max_seq_length="
+            f"{max_seq_length}. How to fix: lower stride (a quarter of max_seq_length is usual) or raise max_seq_length."
+        )
     encoded = encode_in_chunks(
         tokenizer,
         [example.text for example in examples],
         truncation=True,
         max_length=max_seq_length,
+        stride=stride,
         return_overflowing_tokens=True,
         return_offsets_mapping=True,
         return_special_tokens_mask=True,
@@ -136,28 +151,45 @@ class NERCollator:
         return batch
 
 
+def merge_windows(
+    dataset: NERDataset, predictions: Mapping[int, Sequence[int]], id2label: Mapping[int, str]
+) -> list[list[tuple[tuple[int, int], str, int]]]:
+    """Per sentence, ``(characters, label, window)`` of every word piece, in order, from its most central window.
+
+    A piece that two overlapping windows share takes the label of the window where it has the most
+    context on its poorer side (``min(pieces before, pieces after)`` inside the window; on a tie the
+    longer window, then the earlier one), as BERT's SQuAD code picks a token's "max context" window.
+    """
+    best: list[dict[tuple[int, int], tuple[float, str, int]]] = [{} for _ in dataset.examples]
+    for feature, owner in enumerate(dataset.example_index):
+        ids = predictions.get(feature)
+        if ids is None:
+            continue
+        content = [(position, piece) for position, piece in enumerate(dataset.offsets[feature][: len(ids)]) if piece]
+        if not content:
+            continue
+        first, last = content[0][0], content[-1][0]
+        chosen = best[owner]
+        for position, piece in content:
+            score = min(position - first, last - position) + 0.01 * len(content)
+            if piece not in chosen or score > chosen[piece][0]:
+                chosen[piece] = (score, id2label[int(ids[position])], feature)
+    return [[(piece, label, window) for piece, (_, label, window) in sorted(chosen.items())] for chosen in best]
+
+
 def decode_entity_spans(
     dataset: NERDataset, predictions: Mapping[int, Sequence[int]], id2label: Mapping[int, str]
 ) -> list[list[EntitySpan]]:
     """Entity spans per sentence from label ids per window (``predictions[feature_index]``).
 
-    The windows of a sentence are joined in order before decoding, so an entity cut by a window border
-    comes back whole; a sentence none of whose windows has predictions gets no entities.
+    The windows of a sentence are merged piece by piece (:func:`merge_windows`) before decoding, so an
+    entity cut by a window border comes back whole; a sentence none of whose windows has predictions
+    gets no entities.
     """
-    tags_per_example: list[list[str | None]] = [[] for _ in dataset.examples]
-    offsets_per_example: list[list[Offsets]] = [[] for _ in dataset.examples]
-    for feature, owner in enumerate(dataset.example_index):
-        offsets = dataset.offsets[feature]
-        ids = predictions.get(feature)
-        if ids is None:
-            continue
-        tags_per_example[owner].extend(
-            None if piece is None else id2label[int(label)] for piece, label in zip(offsets, ids)
-        )
-        offsets_per_example[owner].extend(offsets[: len(ids)])
+    merged = merge_windows(dataset, predictions, id2label)
     return [
-        spans_from_token_tags(tags, offsets, example.text)
-        for tags, offsets, example in zip(tags_per_example, offsets_per_example, dataset.examples)
+        spans_from_token_tags([label for _, label, _ in pieces], [piece for piece, _, _ in pieces], example.text)
+        for pieces, example in zip(merged, dataset.examples)
     ]
 
 

@@ -45,6 +45,8 @@ class EntityRecognizer(Predictor):
 
     Attributes:
         max_seq_length: Longest window in word pieces; longer sentences are cut into several windows.
+        stride: Word pieces that neighbouring windows share (a quarter of ``max_seq_length`` unless
+            given, as in ``NERConfig``); each piece's label comes from the window where it is most central.
         id2label: Label name of every output id.
     """
 
@@ -56,16 +58,18 @@ class EntityRecognizer(Predictor):
         tokenizer: PreTrainedTokenizerBase,
         max_seq_length: int = 128,
         device: str | torch.device | None = None,
+        stride: int | None = None,
     ) -> None:
         super().__init__(model, tokenizer, device)
         self.max_seq_length = max_seq_length
+        self.stride = max_seq_length // 4 if stride is None else stride
         self.id2label = {int(k): v for k, v in model.config.id2label.items()}
         self.label2id = {v: k for k, v in self.id2label.items()}
 
     def predict_examples(self, examples: Sequence[NERExample], batch_size: int = 64) -> list[list[EntitySpan]]:
         """Predicted spans for each sentence, in input order (gold entities, if any, are ignored)."""
         dataset = encode_ner([NERExample(e.guid, e.text, ()) for e in examples], self.tokenizer, {"O": 0},
-                             self.max_seq_length)
+                             self.max_seq_length, self.stride)
         collator = NERCollator(self.tokenizer, **self.padding(self.max_seq_length))
         windows = [dataset[index] for index in range(len(dataset))]
 
