@@ -158,6 +158,7 @@ class Predictor:
     Attributes:
         model: The Hugging Face model, in eval mode, on ``device``.
         tokenizer: Its fast tokenizer.
+        max_seq_length: Longest input in tokens, as in training (longer ones are truncated or windowed).
         device: Where the model runs.
     """
 
@@ -169,17 +170,18 @@ class Predictor:
         self,
         model: PreTrainedModel,
         tokenizer: PreTrainedTokenizerBase,
+        max_seq_length: int = 128,
         device: str | torch.device | None = None,
     ) -> None:
         self.device = torch.device(device) if isinstance(device, str) else (device or best_device())
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
-
-    @classmethod
         # Never more tokens than the model has positions: a longer input fails with "index out of range"
         # (chapter 1's model has only max_seq_length of them, and real sentences are often longer).
-        positions = getattr(model.config, "max_position_embeddings", None)
+        positions = getattr(getattr(model, "config", None), "max_position_embeddings", None)
         self.max_seq_length = min(max_seq_length, positions) if positions else max_seq_length
+
+    @classmethod
     def load(cls, path: str | Path, device: str | torch.device | None = None, **settings: Any) -> Self:
         """From the best ``.ckpt`` of a run or from an exported directory; ``settings`` go to the constructor."""
         model, tokenizer = load_trained_model(path, cls.auto_class)

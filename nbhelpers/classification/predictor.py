@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import torch
 from transformers import (
     AutoModelForSequenceClassification,
-    PreTrainedModel,
-    PreTrainedTokenizerBase,
 )
 
 from nbhelpers.encoding import encode_in_chunks
@@ -40,23 +37,11 @@ class Classifier(Predictor):
     """A trained classifier that turns raw texts (or pairs) into labels and probabilities.
 
     Runs on the best device in length-sorted batches (:class:`nbhelpers.predictor.Predictor`); the
-    predictions come back in the order of the texts.
-
-    Attributes:
-        max_seq_length: Longest input in tokens; longer ones are truncated as in training.
+    predictions come back in the order of the texts. Texts longer than ``max_seq_length`` tokens are
+    truncated as in training.
     """
 
     auto_class = AutoModelForSequenceClassification
-
-    def __init__(
-        self,
-        model: PreTrainedModel,
-        tokenizer: PreTrainedTokenizerBase,
-        max_seq_length: int = 128,
-        device: str | torch.device | None = None,
-    ) -> None:
-        super().__init__(model, tokenizer, device)
-        self.max_seq_length = max_seq_length
 
     def predict(
         self, texts: Sequence[str], text_pairs: Sequence[str] | None = None, batch_size: int = 64

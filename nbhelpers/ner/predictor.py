@@ -60,9 +60,8 @@ class EntityRecognizer(Predictor):
         device: str | torch.device | None = None,
         stride: int | None = None,
     ) -> None:
-        super().__init__(model, tokenizer, device)
-        self.max_seq_length = max_seq_length
-        self.stride = max_seq_length // 4 if stride is None else stride
+        super().__init__(model, tokenizer, max_seq_length, device)
+        self.stride = self.max_seq_length // 4 if stride is None else stride  # of the length actually used
         self.id2label = {int(k): v for k, v in model.config.id2label.items()}
         self.label2id = {v: k for k, v in self.id2label.items()}
 

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
-from transformers import AutoModelForPreTraining, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import (
+    AutoModelForPreTraining,
+)
 
 from nbhelpers.predictor import Predictor
 
@@ -24,21 +26,10 @@ def _prediction_logits(output: Any) -> torch.Tensor:
 class MaskedLanguageModel(Predictor):
     """A masked language model asked for the tokens that fit a ``[MASK]``, or how familiar a sentence is.
 
-    Attributes:
-        max_seq_length: Longest input in tokens; longer sentences are truncated.
+    Sentences longer than ``max_seq_length`` tokens are truncated.
     """
 
     auto_class = AutoModelForPreTraining
-
-    def __init__(
-        self,
-        model: PreTrainedModel,
-        tokenizer: PreTrainedTokenizerBase,
-        max_seq_length: int = 128,
-        device: str | torch.device | None = None,
-    ) -> None:
-        super().__init__(model, tokenizer, device)
-        self.max_seq_length = max_seq_length
 
     def pseudo_log_likelihoods(self, sentences: Sequence[str], batch_size: int = 64) -> list[float]:
         """Per sentence, the mean log-probability of each token when it alone is masked.

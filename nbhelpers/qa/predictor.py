@@ -44,7 +44,7 @@ class QuestionAnswerer(Predictor):
         max_answer_length: int = 30,
         device: str | torch.device | None = None,
     ) -> None:
-        super().__init__(model, tokenizer, device)
+        super().__init__(model, tokenizer, max_seq_length, device)
         self.settings = {
             "max_seq_length": max_seq_length,
             "max_query_length": max_query_length,
