@@ -16,7 +16,6 @@ from matplotlib.figure import Figure
 
 from nbhelpers.config import BaseConfig
 
-
 PANELS_PER_ROW = 3
 """More panels than this side by side are unreadable at Colab's width: they wrap to the next row."""
 
