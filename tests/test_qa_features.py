@@ -252,3 +252,12 @@ def test_window_settings_are_checked(wordpiece: PreTrainedTokenizerBase) -> None
         check_window_settings(wordpiece, 64, 32, 40)
     with pytest.raises(ValueError, match="max_seq_length"):
         check_window_settings(wordpiece, 30, 32, 10)
+
+
+def test_a_printed_answer_reads_as_text_place_and_confidence() -> None:
+    from nbhelpers.qa.decode import QAPrediction
+
+    prediction = QAPrediction("1949년", 5, 10, 7.7471418, 0.5296588)
+    assert repr(prediction) == str(prediction) == "'1949년' (글자 5–10, 점수 7.75, 확률 0.53)"
+    assert f"{[prediction]}" == "['1949년' (글자 5–10, 점수 7.75, 확률 0.53)]"
+    assert QAPrediction("", 0, 0, float("-inf"), 0.0).__repr__() == "'' (글자 0–0, 점수 -inf, 확률 0.00)"

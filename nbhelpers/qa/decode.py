@@ -24,6 +24,9 @@ from nbhelpers.qa.windows import NO_OFFSET, QAFeatures
 class QAPrediction:
     """The answer decoded for one question.
 
+    Printed as ``'1949년' (글자 5–10, 점수 7.75, 확률 0.53)``: a learner printing an answer reads the text,
+    where it is and how sure the model was, not a dataclass repr with 17 digits per number.
+
     Attributes:
         text: The answer, cut out of the original context (empty if no valid span was found).
         start_char: Offset of the answer's first character in the context.
@@ -37,6 +40,10 @@ class QAPrediction:
     end_char: int
     score: float
     probability: float
+
+    def __repr__(self) -> str:
+        return (f"{self.text!r} (글자 {self.start_char}–{self.end_char}, 점수 {self.score:.2f}, "
+                f"확률 {self.probability:.2f})")
 
 
 def decode_answers(
