@@ -9,8 +9,10 @@ about 21 tokens, but a batch of 32 random reviews usually holds one of 60 or mor
 batches are grouped by length, as Hugging Face's ``group_by_length`` and fairseq's buckets do
 (:class:`LengthGroupedBatchSampler`): shuffle with the seed and the epoch, cut the order into
 mega-batches of 50 steps, sort each mega-batch by length, cut it into batches and shuffle the
-batches. Every batch then holds rows of similar length, and the batches still come in random order
-with random neighbours, so the gradient noise stays that of random batches. Evaluation goes through
+batches. Every batch then holds rows of similar length; which rows share a batch changes every
+epoch and the batches come in random order, so training follows no fixed order. That a batch's rows
+are alike in length is the one difference from random batches (``bench/train_speed.py`` compares the
+validation accuracy of both). Evaluation goes through
 the examples from longest to shortest (:func:`length_order`); results travel with their example's
 index, so they are put back in input order.
 
@@ -76,15 +78,18 @@ def dataloader_options(config: BaseConfig, dataset: object) -> dict[str, Any]:
     tokenizer) before the first batch comes. Not for a dataset that changes with the epoch (it has a
     ``set_epoch`` method): persistent workers would keep serving their copy of the first epoch. On a
     GPU batches also go into pinned (page-locked) memory, from which the copy to the GPU is faster
-    (``pin_memory``).
+    (``pin_memory``), except when ``fit`` forks its processes (``ddp_notebook``, several GPUs from a
+    notebook): pinning needs a CUDA context, and a notebook that looks at one batch before training
+    (every chapter does) would then have initialised CUDA, which a forked process cannot inherit.
     """
     workers = max(0, config.num_workers)
     on_gpu = config.accelerator == "gpu"
     changes_per_epoch = callable(getattr(dataset, "set_epoch", None))
+    forks = config.strategy in ("ddp_notebook", "ddp_fork")
     return {
         "num_workers": workers,
         "persistent_workers": on_gpu and workers > 0 and not changes_per_epoch,
-        "pin_memory": on_gpu,
+        "pin_memory": on_gpu and not forks,
     }
 
 
@@ -138,7 +143,10 @@ class EpochShuffle(Sampler[int]):
 
     Lightning calls ``set_epoch`` on ``DataLoader.batch_sampler.sampler`` before every epoch, as it does
     for ``DistributedSampler``; a dataset that changes with the epoch (chapter 1 draws new sentence
-    pairs every epoch) hears of it here, before the DataLoader's workers copy it.
+    pairs every epoch) hears of it here, before the DataLoader's workers copy it. One gap: in the first
+    epoch of a resumed run Lightning makes the DataLoader iterator before it calls ``set_epoch``, and
+    with worker processes the iterator draws its first batches at once, so that epoch gets epoch 0's
+    order (without workers the order is drawn later and is right).
 
     Attributes:
         dataset: What is sampled; told the epoch when it has a ``set_epoch`` method.

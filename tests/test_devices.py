@@ -79,3 +79,14 @@ def test_a_colab_tpu_runtime_without_chips_stops_with_the_reason_and_the_fix(mon
 def test_probe_tpu_names_why_there_is_no_tpu_here() -> None:
     chips, reason = probe_tpu()
     assert chips == 0 and reason  # this machine has no TPU; the reason is never empty then
+
+
+def test_a_batch_looked_at_before_a_forked_fit_is_not_pinned() -> None:
+    # Pinned memory needs a CUDA context: every notebook takes one batch before training, and with
+    # ddp_notebook that would initialise CUDA in the process that fit then forks.
+    from nbhelpers.batching import dataloader_options
+
+    forked = ClassificationConfig(accelerator="gpu", devices=2, strategy="ddp_notebook", num_workers=2)
+    assert dataloader_options(forked, [0, 1])["pin_memory"] is False
+    one_gpu = ClassificationConfig(accelerator="gpu", devices=1, strategy="auto", num_workers=2)
+    assert dataloader_options(one_gpu, [0, 1])["pin_memory"] is True
