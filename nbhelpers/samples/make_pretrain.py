@@ -13,10 +13,9 @@ Run ``python -m nbhelpers.samples.make_pretrain`` to regenerate; the output is t
 from __future__ import annotations
 
 import random
-import re
 from pathlib import Path
 
-from nbhelpers.samples import RIEUL, final_consonant
+from nbhelpers.samples import attach_particles
 
 HERE = Path(__file__).resolve().parent
 SEED = 20240601
@@ -35,7 +34,7 @@ WRITTEN = [
         "세종은 조선의 제4대 왕이다.",
         "그는 집현전을 두고 학자들과 함께 여러 책을 펴냈다.",
         "세종은 백성이 쉽게 배울 수 있는 문자인 훈민정음을 만들었다.",
-        "훈민정음은 오늘날 한글이라고 부른다.",
+        "훈민정음을 오늘날에는 한글이라고 부른다.",
         "그의 시대에는 해시계와 물시계 같은 과학 기구도 만들어졌다.",
     ],
     [
@@ -88,16 +87,16 @@ WRITTEN = [
 ]
 
 CITIES = [
-    ("서울", "대한민국의 수도", "한강", "경복궁", "설렁탕", "천만"),
+    ("서울", "대한민국의 수도", "한강", "경복궁", "설렁탕", "구백사십"),
     ("부산", "대한민국 제2의 도시", "낙동강", "해운대 해수욕장", "돼지국밥", "삼백삼십"),
     ("인천", "서해에 맞닿은 항구 도시", "굴포천", "차이나타운", "짜장면", "삼백"),
-    ("대구", "경상북도 한가운데의 분지 도시", "금호강", "팔공산", "납작만두", "이백사십"),
+    ("대구", "분지에 자리한 영남 내륙의 도시", "금호강", "팔공산", "납작만두", "이백사십"),
     ("광주", "전라도의 중심 도시", "영산강", "무등산", "떡갈비", "백사십"),
     ("대전", "과학 연구 단지가 모인 도시", "갑천", "엑스포 과학공원", "칼국수", "백사십"),
     ("전주", "전라북도의 도청 소재지", "전주천", "한옥마을", "비빔밥", "육십오"),
     ("경주", "신라 천 년의 수도", "형산강", "불국사", "황남빵", "이십오"),
     ("춘천", "강원도의 호수 도시", "북한강", "소양강 댐", "닭갈비", "이십팔"),
-    ("제주", "대한민국에서 가장 큰 섬의 도시", "산지천", "한라산", "고기국수", "오십"),
+    ("제주", "대한민국에서 가장 큰 섬에 있는 도시", "산지천", "한라산", "고기국수", "오십"),
     ("강릉", "동해안의 관광 도시", "남대천", "경포대", "초당 순두부", "이십일"),
     ("수원", "경기도의 도청 소재지", "수원천", "수원 화성", "갈비", "백이십"),
 ]
@@ -113,12 +112,12 @@ CITY_TEMPLATES = [
 
 ANIMALS = [
     ("호랑이", "고양잇과", "숲", "사슴과 멧돼지", "한국 설화에 자주 등장한다"),
-    ("까치", "까마귀과", "마을 근처", "곤충과 열매", "반가운 손님이 온다는 믿음과 관련이 있다"),
+    ("까치", "까마귓과", "마을 근처", "곤충과 열매", "반가운 손님이 온다는 믿음과 관련이 있다"),
     ("진돗개", "갯과", "전라남도 진도", "사료와 고기", "주인에게 충성스럽기로 유명하다"),
     ("반달가슴곰", "곰과", "지리산의 깊은 숲", "도토리와 벌꿀", "가슴에 흰 반달 무늬가 있다"),
     ("두루미", "두루밋과", "강가와 논", "물고기와 곡식", "겨울에 철원 평야를 찾아온다"),
     ("수달", "족제빗과", "맑은 하천", "물고기와 개구리", "천연기념물로 보호받고 있다"),
-    ("고래", "고래류", "넓은 바다", "크릴과 작은 물고기", "울산 앞바다에서 관찰되기도 한다"),
+    ("고래", "고래목", "넓은 바다", "크릴과 작은 물고기", "울산 앞바다에서 관찰되기도 한다"),
     ("다람쥐", "다람쥣과", "산과 숲", "도토리와 밤", "겨울에는 굴속에서 잠을 잔다"),
     ("거북", "거북목", "바다와 강", "해초와 작은 동물", "오래 사는 동물로 알려져 있다"),
     ("소", "솟과", "농가", "풀과 볏짚", "예로부터 농사일을 도왔다"),
@@ -128,46 +127,28 @@ ANIMAL_TEMPLATES = [
     ["{0}<은> {1}에 속하는 동물이다.", "{0}<은> {1} 동물이다."],
     ["{0}<은> 주로 {2}에 산다.", "{0}<은> {2}에서 볼 수 있다."],
     ["{0}<은> {3}<을> 먹는다.", "{0}의 먹이는 {3}이다."],
-    ["{0}<은> {4}.", "{0}에 대해 말하자면 {4}."],
+    ["{0}<은> {4}.", "{0}<이라는> 동물은 {4}."],
 ]
 
 FOODS = [
     ("비빔밥", "밥 위에 나물과 고추장을 얹어 비벼 먹는", "전주", "여름과 겨울을 가리지 않고"),
-    ("불고기", "얇게 썬 소고기를 간장 양념에 재워 구운", "서울", "잔칫날에"),
+    ("불고기", "얇게 썬 소고기를 간장 양념에 재워 구운", "전국", "잔칫날에"),
     ("떡국", "가래떡을 얇게 썰어 국물에 끓인", "전국", "설날 아침에"),
     ("송편", "쌀가루 반죽에 소를 넣고 솔잎과 함께 찐", "전국", "추석에"),
     ("냉면", "메밀국수를 차가운 육수에 말아 낸", "평양과 함흥", "더운 여름에"),
-    ("삼계탕", "어린 닭에 인삼과 찹쌀을 넣어 고은", "전국", "복날에"),
+    ("삼계탕", "어린 닭에 인삼과 찹쌀을 넣어 푹 끓인", "전국", "복날에"),
     ("팥죽", "팥을 삶아 쌀과 함께 쑨", "전국", "동짓날에"),
     ("잡채", "당면과 채소를 볶아 버무린", "전국", "명절에"),
-    ("된장찌개", "된장을 풀어 두부와 채소를 넣고 끓인", "전국", "집에서 매일"),
+    ("된장찌개", "된장을 풀어 두부와 채소를 넣고 끓인", "전국", "집밥으로 자주"),
     ("호떡", "밀가루 반죽 안에 설탕을 넣어 기름에 구운", "부산", "추운 겨울에"),
 ]
 
 FOOD_TEMPLATES = [
     ["{0}<은> {1} 음식이다.", "{0}<이란> {1} 음식을 말한다."],
-    ["{0}<은> {2}에서 즐겨 먹는다.", "{2} 사람들은 {0}<을> 좋아한다."],
-    ["사람들은 {3} {0}<을> 먹는다.", "{3} {0}<을> 먹는 풍습이 있다."],
+    ["{0}<은> {2}에서 즐겨 먹는다.", "{0}<은> {2}에서 특히 사랑받는 음식이다."],
+    ["사람들은 {3} {0}<을> 먹는다.", "{3} {0}<을> 찾는 사람이 많다."],
     ["{0}<은> 만드는 방법이 집집마다 조금씩 다르다.", "요즘은 가게에서도 {0}<을> 쉽게 사 먹을 수 있다."],
 ]
-
-
-PARTICLES = {"은": ("은", "는"), "이": ("이", "가"), "을": ("을", "를"), "으로": ("으로", "로"), "이란": ("이란", "란")}
-_PARTICLE = re.compile(r"(.)<(은|이|을|으로|이란)>")
-
-
-def attach_particles(sentence: str) -> str:
-    """Resolve ``<은>``-style markers to the particle form the preceding syllable needs (은/는, 이/가, ...)."""
-
-    def choose(match: re.Match[str]) -> str:
-        char, particle = match.group(1), match.group(2)
-        final = final_consonant(char)
-        with_batchim, without = PARTICLES[particle]
-        if particle == "으로" and final == RIEUL:  # 서울로, not 서울으로
-            return char + without
-        return char + (with_batchim if final else without)
-
-    return _PARTICLE.sub(choose, sentence)
 
 
 def _compose(rng: random.Random, rows: list[tuple[str, ...]], templates: list[list[str]]) -> list[list[str]]:
@@ -195,13 +176,13 @@ def write(documents: list[list[str]], path: Path) -> None:
     path.write_text("\n\n".join("\n".join(document) for document in documents) + "\n", encoding="utf-8")
 
 
-def main() -> None:
+def main(out_dir: Path = HERE) -> None:
     documents = build_documents()
     # The 이순신 document stays in training: the notebook's tokenizer check uses its first sentence.
     val = [d for d in documents if not d[0].startswith("이순신")][:VAL_DOCUMENTS]
     train = [d for d in documents if all(d is not v for v in val)]
-    write(train, HERE / "pretrain_train.txt")
-    write(val, HERE / "pretrain_val.txt")
+    write(train, out_dir / "pretrain_train.txt")
+    write(val, out_dir / "pretrain_val.txt")
     sentences = sum(len(d) for d in train + val)
     print(f"pretrain_train.txt: {len(train)} documents, pretrain_val.txt: {len(val)}, {sentences} sentences")
 

@@ -9,7 +9,7 @@ sits next to a cue word: enough for the smoke profile's model to score above zer
 
 The file also holds the cases the reader and the windowing must get right: answers at
 ``answer_start == 0`` (the context opens with the person's name), answers that are the last word of
-the context (no final period), answers written together with a particle (``부산에서``), quotes and
+the context (no final period), answers written together with a particle (``등산을``, ``김하늘에게서``), quotes and
 quotes around answers, and, in the validation file, questions with two gold answers.
 """
 
@@ -20,7 +20,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from nbhelpers.samples import josa, with_particle
+from nbhelpers.samples import particle, with_particle
 
 HERE = Path(__file__).resolve().parent
 TRAIN_ARTICLES = 60
@@ -37,11 +37,11 @@ HOBBIES = ["등산", "낚시", "바둑", "독서", "수영", "자전거 타기",
 FOODS = ["김치찌개", "냉면", "비빔밥", "떡볶이", "갈비탕", "칼국수", "순두부", "잡채", "불고기", "만두"]
 NICKNAMES = ["작은 거인", "바람의 아이", "새벽 별", "푸른 손", "웃는 곰", "조용한 불꽃", "길 위의 학자", "맑은 샘"]
 FILLERS = [
-    "그 무렵 마을에는 큰 장이 열렸다.",
+    "그가 살던 마을에는 큰 장이 자주 열렸다.",
     "사람들은 그 시절을 오래 기억했다.",
-    "당시 신문은 이 일을 짧게 다루었다.",
+    "지역 신문에 그에 관한 짧은 기사가 실린 적도 있다.",
     "가족은 넉넉하지 않았지만 화목했다.",
-    "그해 겨울은 유난히 추웠다.",
+    "어느 해 겨울에는 눈이 유난히 많이 내렸다.",
     "주변 사람들은 그를 성실한 사람으로 기억한다.",
     "이웃들은 자주 그의 집에 모였다.",
     "그는 편지를 많이 남겼다.",
@@ -148,30 +148,30 @@ def article(rng: random.Random, p: dict[str, str], number: int, split: str, two_
     years = [f"{year}년", year] if two_answers else [f"{year}년"]
     paragraphs = [
         # The name opens the context: the "who" question's answer is at answer_start == 0.
-        paragraph(rng, [("name", name), josa(name, "은", "는"), " ", ("year", f"{year}년"), "에 태어났다."], [
-            ("year", f"{with_particle(name, '이', '가')} 태어난 해는?", "year", years),
+        paragraph(rng, [("name", name), particle(name, "은"), " ", ("year", f"{year}년"), "에 태어났다."], [
+            ("year", f"{with_particle(name, '이')} 태어난 해는?", "year", years),
             ("name", f"{year}년에 태어난 사람은 누구인가?", "name", [name]),
         ], split, number, before=False),
-        paragraph(rng, ["그의 고향은 ", ("city", p["city"]), ", 바다가 보이는 작은 마을이었다."], [
+        paragraph(rng, ["그는 ", ("city", p["city"]), " 출신이다."], [
             ("city", f"{name}의 고향은 어디인가?", "city", [p["city"]]),
         ], split, number),
         # The job is written together with its copula (교사였다): a fused answer.
-        paragraph(rng, [f"{name}의 직업은 ", ("job", p["job"]), josa(p["job"], "이었다.", "였다.")], [
+        paragraph(rng, [f"{name}의 직업은 ", ("job", p["job"]), particle(p["job"], "이었다"), "."], [
             ("job", f"{name}의 직업은 무엇이었나?", "job", [p["job"]]),
         ], split, number),
-        paragraph(rng, ["어린 시절 ", ("teacher", p["teacher"]), "에게서 처음 배웠다."], [
-            ("teacher", f"{with_particle(name, '이', '가')} 어린 시절 처음 배운 사람은?", "teacher", [p["teacher"]]),
+        paragraph(rng, ["어린 시절 ", ("teacher", p["teacher"]), "에게서 처음 글을 배웠다."], [
+            ("teacher", f"어린 시절 {name}에게 처음 글을 가르친 사람은?", "teacher", [p["teacher"]]),
         ], split, number),
-        paragraph(rng, ["쉬는 날에는 주로 ", ("hobby", p["hobby"]), josa(p["hobby"], "을", "를"), " 즐겼다."], [
-            ("hobby", f"{with_particle(name, '은', '는')} 쉬는 날 무엇을 즐겼나?", "hobby", [p["hobby"]]),
+        paragraph(rng, ["쉬는 날에는 주로 ", ("hobby", p["hobby"]), particle(p["hobby"], "을"), " 즐겼다."], [
+            ("hobby", f"{with_particle(name, '은')} 쉬는 날 무엇을 즐겼나?", "hobby", [p["hobby"]]),
         ], split, number),
-        paragraph(rng, ["친구들은 그를 “", ("nickname", p["nickname"]), "”", josa(p["nickname"], "이라는", "라는"),
+        paragraph(rng, ["친구들은 그를 “", ("nickname", p["nickname"]), "”", particle(p["nickname"], "이라는"),
                         " 별명으로 불렀다."], [
             ("nickname", f"{name}의 별명은?", "nickname", [p["nickname"]]),
         ], split, number),
         # The favourite food closes the context without a final period: an answer in the last word.
         paragraph(rng, ["그가 평생 가장 좋아한 음식은 ", ("food", p["food"])], [
-            ("food", f"{with_particle(name, '이', '가')} 가장 좋아한 음식은?", "food", [p["food"]]),
+            ("food", f"{with_particle(name, '이')} 가장 좋아한 음식은?", "food", [p["food"]]),
         ], split, number, after=False),
     ]
     return {"title": name, "paragraphs": paragraphs}
@@ -187,10 +187,10 @@ def write(path: Path, split: str, articles: int, seed: int, used: set[str]) -> N
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
-def main() -> None:
+def main(out_dir: Path = HERE) -> None:
     used: set[str] = set()
-    write(HERE / "korquad_train.json", "train", articles=TRAIN_ARTICLES, seed=11, used=used)
-    write(HERE / "korquad_val.json", "val", articles=VAL_ARTICLES, seed=12, used=used)
+    write(out_dir / "korquad_train.json", "train", articles=TRAIN_ARTICLES, seed=11, used=used)
+    write(out_dir / "korquad_val.json", "val", articles=VAL_ARTICLES, seed=12, used=used)
 
 
 if __name__ == "__main__":
