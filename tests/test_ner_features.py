@@ -99,7 +99,9 @@ def test_alignment_masks_special_tokens_and_shows_labels(
     rows = alignment_rows(dataset, 0, tokenizer, id2label)
     assert rows[0] == ("[CLS]", "", "-100") and rows[-1] == ("[SEP]", "", "-100")
     assert all(label != "-100" for _, _, label in rows[1:-1])
-    assert [(chars, label) for _, chars, label in rows[1:4]] == [("―", "O"), ("효진", "B-PER"), ("역", "O")]
+    # The word after the name is "역의", whole or split, depending on the vocabulary learnt from the samples.
+    assert [(chars, label) for _, chars, label in rows[1:3]] == [("―", "O"), ("효진", "B-PER")]
+    assert rows[3][1] in ("역", "역의") and rows[3][2] == "O"
 
 
 def test_long_sentences_become_windows_not_truncated(
