@@ -143,10 +143,10 @@ class EpochShuffle(Sampler[int]):
 
     Lightning calls ``set_epoch`` on ``DataLoader.batch_sampler.sampler`` before every epoch, as it does
     for ``DistributedSampler``; a dataset that changes with the epoch (chapter 1 draws new sentence
-    pairs every epoch) hears of it here, before the DataLoader's workers copy it. One gap: in the first
-    epoch of a resumed run Lightning makes the DataLoader iterator before it calls ``set_epoch``, and
-    with worker processes the iterator draws its first batches at once, so that epoch gets epoch 0's
-    order (without workers the order is drawn later and is right).
+    pairs every epoch) hears of it here, before the DataLoader's workers copy it. In the first epoch of
+    a resumed run Lightning makes the DataLoader iterator before it calls ``set_epoch``, and with worker
+    processes that iterator draws its first batches at once: ``nbhelpers.training.SeededShuffle`` tells
+    the sampler the epoch at the start of training and makes the iterator again.
 
     Attributes:
         dataset: What is sampled; told the epoch when it has a ``set_epoch`` method.

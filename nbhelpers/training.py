@@ -26,7 +26,12 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
-from pytorch_lightning.callbacks import Callback, ModelCheckpoint, Timer, TQDMProgressBar
+from pytorch_lightning.callbacks import (
+    Callback,
+    ModelCheckpoint,
+    Timer,
+    TQDMProgressBar,
+)
 from pytorch_lightning.loggers import CSVLogger
 from torch.utils.data import DataLoader, RandomSampler
 
@@ -47,13 +52,17 @@ LOG_DIR_NAME = "logs"
 
 
 class SeededShuffle(Callback):
-    """A ``DataLoader(shuffle=True)`` draws each epoch's order from ``seed + epoch``, as the chapters' samplers do.
+    """Every epoch's training order comes from ``seed + epoch``, in a resumed run too.
 
-    Lightning restores the optimizer, scheduler and step when it resumes, not the random state, so a
-    plain ``RandomSampler`` would shuffle a resumed run differently from an uninterrupted one. The
-    chapters' ``LengthGroupedBatchSampler`` already seeds each epoch (Lightning calls its ``set_epoch``);
-    this does the same for a learner's own ``shuffle=True`` loader. Set before the epoch's iterator is
-    made: at the start of training (covers a run resumed inside an epoch) and at every epoch start.
+    Lightning restores the optimizer, scheduler and step when it resumes, not the random state. The
+    chapters' ``LengthGroupedBatchSampler`` seeds each epoch itself (Lightning calls its ``set_epoch``);
+    a learner's own ``DataLoader(shuffle=True)`` gets a generator seeded with ``seed + epoch`` here.
+
+    One gap is Lightning's: it makes the first epoch's iterator when ``fit`` starts, before it tells
+    any sampler the epoch. Without worker processes the order is drawn later, at the first batch, and
+    is right; with workers the iterator has already drawn indices, in epoch 0's order (a resumed run)
+    or from the global random state (a plain ``shuffle=True``). So at the start of training the sampler
+    is told the epoch and, when the loader has workers, the iterator is made again.
     """
 
     def __init__(self, seed: int) -> None:
@@ -65,7 +74,17 @@ class SeededShuffle(Callback):
             sampler.generator = torch.Generator().manual_seed(self.seed + trainer.current_epoch)
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        loader = trainer.train_dataloader
+        batch_sampler = getattr(loader, "batch_sampler", None)
+        samplers = {id(s): s for s in (getattr(loader, "sampler", None), batch_sampler,
+                                       getattr(batch_sampler, "sampler", None)) if s is not None}
+        for sampler in samplers.values():
+            if callable(getattr(sampler, "set_epoch", None)):
+                sampler.set_epoch(trainer.current_epoch)
         self._reseed(trainer)
+        fetcher = getattr(trainer.fit_loop, "_data_fetcher", None)  # Lightning 2.x; absent: nothing to redo
+        if getattr(loader, "num_workers", 0) > 0 and fetcher is not None:
+            iter(fetcher)
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._reseed(trainer)

@@ -101,7 +101,8 @@ def pieces(config: ClassificationConfig, tiny_model_dir: str | Path) -> tuple[Cl
     collator = DataCollatorWithPadding(tokenizer, **padding_options(config))
     train_set = encode_classification(train, tokenizer, 64)
     val_set = encode_classification(val, tokenizer, 64)
-    train_dl = DataLoader(train_set, batch_sampler=make_batch_sampler(train_set, config, train=True), collate_fn=collator)
+    train_dl = DataLoader(train_set, batch_sampler=make_batch_sampler(train_set, config, train=True), collate_fn=collator,
+                          num_workers=config.num_workers)
     val_dl = DataLoader(val_set, batch_sampler=make_batch_sampler(val_set, config, train=False), collate_fn=collator)
     set_seed(config.seed)
     model = BertForSequenceClassification.from_pretrained(

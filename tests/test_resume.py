@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import pytorch_lightning as pl
 import torch
-from resume_run import BATCH_SIZE, EPOCHS, TRAIN_EXAMPLES, pieces, run_config
+from resume_run import BATCH_SIZE, EPOCHS, TRAIN_EXAMPLES, Trace, pieces, run_config
 
 from nbhelpers.checkpoints import LAST, PREVIOUS, atomic_save, load_checkpoint_file
 from nbhelpers.predictor import export_model
@@ -298,3 +298,16 @@ def test_curves_draw_each_step_once_when_a_session_resumed_inside_an_epoch(tmp_p
     rows = read_logged_metrics(run_config(tmp_path))
     assert [row["step"] for row in rows] == list(range(19))
     assert [row["train_loss"] for row in rows] == [0.0] * 8 + [1.0] * 11  # the resumed session's values
+
+
+def test_a_resumed_run_with_worker_processes_sees_each_later_epoch_in_the_uninterrupted_order(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    # Lightning makes the first epoch's iterator before telling the sampler the epoch; with workers it
+    # has drawn indices at once, which without SeededShuffle would give the resumed epoch epoch 0's order.
+    whole, resumed = tmp_path / "whole.txt", tmp_path / "resumed.txt"
+    session(tmp_path / "whole", tiny_model_dir, Trace(whole, -1), num_workers="1")
+    session(tmp_path / "resumed", tiny_model_dir, StopAfterEpochs(1), num_workers="1")
+    session(tmp_path / "resumed", tiny_model_dir, Trace(resumed, -1), num_workers="1")
+    for epoch in (1, 2):
+        assert batches(resumed, epoch) == batches(whole, epoch), epoch
