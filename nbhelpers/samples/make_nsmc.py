@@ -73,9 +73,9 @@ def review(rng: random.Random, label: int) -> str:
         return f"{rng.choice(OPENERS)}{subject(rng, aspect)} {rng.choice(remarks)}{rng.choice(['', '', '...'])}"
     opener = rng.choice(OPENERS + OPENERS_BY_LABEL[label])
     kind = rng.random()
-    if kind < 0.45:
+    if kind < 0.5:
         body = f"{subject(rng, aspect)} {remark(rng, aspect, label)}"
-    elif kind < 0.75:
+    elif kind < 0.85:
         body = rng.choice(VERDICTS[label])
     else:
         body = f"{subject(rng, aspect)} {remark(rng, aspect, label)} {rng.choice(VERDICTS[label])}"
