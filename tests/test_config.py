@@ -38,7 +38,7 @@ def test_smoke_profile_uses_samples_and_explicit_overrides_win() -> None:
     config = resolve_config(ClassificationConfig(), env={"NBHELPERS_PROFILE": "smoke"}, show=False)
     assert config.pretrained_model_name == TINY_MODEL
     assert Path(config.train_file).name == "nsmc_train.txt" and Path(config.train_file).is_file()
-    assert config.max_seq_length == 64 and config.epochs == 4 and Path(config.downstream_model_dir).is_dir()
+    assert config.max_seq_length == 64 and config.epochs == 6 and Path(config.downstream_model_dir).is_dir()
     env = {"NBHELPERS_PROFILE": "smoke", "NBHELPERS_EPOCHS": "2", "NBHELPERS_MAX_SEQ_LENGTH": "32"}
     config = resolve_config(ClassificationConfig(), env=env, show=False)
     assert config.epochs == 2 and config.max_seq_length == 32 and config.pretrained_model_name == TINY_MODEL

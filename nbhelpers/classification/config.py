@@ -22,7 +22,9 @@ class ClassificationConfig(DownstreamConfig):
     max_seq_length: int = 128
     epochs: int = 3
 
-    SMOKE: ClassVar[dict[str, Any]] = {"max_seq_length": 64}
+    # Six epochs, not the common four: with the real 10 % warm-up the tiny BERT has too few full-rate steps in
+    # four epochs and can stay near chance on the ~400 sample reviews (measured: 0.54 with four, 0.97 with six).
+    SMOKE: ClassVar[dict[str, Any]] = {"max_seq_length": 64, "epochs": 6}
 
 
 @dataclass
