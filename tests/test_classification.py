@@ -26,6 +26,7 @@ from nbhelpers.classification.task import ClassificationTask
 from nbhelpers.config import resolve_config
 from nbhelpers.predictor import export_model
 from nbhelpers.pretrained import check_max_seq_length
+from nbhelpers.runtime import set_seed
 from nbhelpers.training import (
     finish_training,
     last_checkpoint,
@@ -82,6 +83,7 @@ def test_encoding_truncates_and_frames_with_special_tokens(setup) -> None:  # no
 
 def test_training_steps_the_schedule_and_learns(setup, tiny_model_dir: Path) -> None:  # noqa: ANN001
     config, tokenizer, train_dl, val_dl = setup
+    set_seed(config.seed)  # the learning check below must not depend on which tests ran before (global RNG state)
     task = new_task(tiny_model_dir, config)
     modes: list[bool] = []
 
@@ -102,7 +104,8 @@ def test_training_steps_the_schedule_and_learns(setup, tiny_model_dir: Path) -> 
     no_decay_names = [n for n, p in task.model.named_parameters() if any(p is q for q in groups[1]["params"])]
     assert no_decay_names and all("bias" in n or "LayerNorm" in n for n in no_decay_names)
     losses = [row["train_loss"] for row in rows if "train_loss" in row]
-    assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3
+    third = max(1, len(losses) // 3)  # means over a third of the steps: single steps of 16 reviews are noisy
+    assert sum(losses[-third:]) / third < sum(losses[:third]) / third
 
     metrics = finish_training(trainer, task, val_dl, config)
     saved = json.loads((Path(config.downstream_model_dir) / "metrics.json").read_text(encoding="utf-8"))
