@@ -19,8 +19,13 @@ import pytest  # noqa: E402
 from nbhelpers.ner.kmou import KMOU_MANIFEST
 from nbhelpers.pretrained import build_tiny_bert
 from nbhelpers.pretraining.fill_mask import MaskedLanguageModel
+from nbhelpers.__main__ import load_chapters
 from nbhelpers.registry import get_corpus, sample_files
 from notebook_outputs import PLUGIN_NAME, NotebookOutputs  # noqa: E402 (tests/ is on sys.path)
+
+# Fixtures look corpora up by name; as in the CLI, every chapter registers its corpora first, so a test file
+# run on its own (e.g. tests/test_pipelines.py) does not depend on which other test modules were imported.
+load_chapters()
 
 
 def read_samples(corpus: str) -> tuple[list, list]:
@@ -101,3 +106,21 @@ def pytest_configure(config: pytest.Config) -> None:
     # of the notebooks that nbval runs are items under notebooks/ (see tests/notebook_outputs.py).
     if not config.pluginmanager.has_plugin(PLUGIN_NAME):
         config.pluginmanager.register(NotebookOutputs(), PLUGIN_NAME)
+
+
+@pytest.fixture(scope="session")
+def ner_sample_tokenizer(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 (a fast tokenizer)
+    """WordPiece trained on the NER sample (vocab 500), shared by the NER tests so it is trained once.
+
+    A small vocabulary keeps frequent words such as "서울시청" whole, so a few entity boundaries fall inside a
+    word piece while most do not.
+    """
+    from transformers import AutoTokenizer
+
+    from nbhelpers.wordpiece import train_wordpiece
+
+    spec = get_corpus("ner")
+    texts = [e.text for e in spec.read(sample_files(spec, "train"))]
+    path = tmp_path_factory.mktemp("ner-tokenizer")
+    train_wordpiece(texts, vocab_size=500, save_dir=path, min_frequency=1)
+    return AutoTokenizer.from_pretrained(path)

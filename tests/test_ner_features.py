@@ -12,7 +12,6 @@ from seqeval.metrics import classification_report, f1_score, precision_score, re
 from seqeval.scheme import IOB2
 from torch.utils.data import DataLoader
 from transformers import (
-    AutoTokenizer,
     BertForTokenClassification,
     PreTrainedTokenizerBase,
 )
@@ -38,8 +37,6 @@ from nbhelpers.ner.spans import (
     token_tags,
 )
 from nbhelpers.pretrained import tiny_bert_config
-from nbhelpers.registry import get_corpus, sample_files
-from nbhelpers.wordpiece import train_wordpiece
 
 TAGGED = [
     "―<효진:PER> 역의 <김환희:PER>(<14:NOH>)가 특히 인상적이었다.",
@@ -62,14 +59,8 @@ def examples() -> list[NERExample]:
 
 
 @pytest.fixture(scope="module")
-def tokenizer(tmp_path_factory: pytest.TempPathFactory) -> PreTrainedTokenizerBase:
-    # A small vocabulary from the sample corpus keeps frequent words such as "서울시청" whole, so a few entity
-    # boundaries fall inside a word piece while most do not.
-    spec = get_corpus("ner")
-    texts = [e.text for e in spec.read(sample_files(spec, "train"))]
-    path = tmp_path_factory.mktemp("ner-tokenizer")
-    train_wordpiece(texts, vocab_size=500, save_dir=path, min_frequency=1)
-    return AutoTokenizer.from_pretrained(path)
+def tokenizer(ner_sample_tokenizer: PreTrainedTokenizerBase) -> PreTrainedTokenizerBase:
+    return ner_sample_tokenizer  # conftest: trained once on the NER sample for every NER test
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,12 @@ the window where it is most central, and spans -> labels -> spans survives the w
 from __future__ import annotations
 
 import pytest
-from transformers import AutoTokenizer, PreTrainedTokenizerBase
+from transformers import PreTrainedTokenizerBase
 
 from nbhelpers.ner.examples import NERExample, entity_types
 from nbhelpers.ner.features import bio_labels, decode_entity_spans, encode_ner, label_maps, merge_windows, round_trip
 from nbhelpers.ner.kmou import KMOU_TAGS
 from nbhelpers.ner.spans import parse_tagged
-from nbhelpers.registry import get_corpus, sample_files
-from nbhelpers.wordpiece import train_wordpiece
 
 TAGGED = [
     "―<효진:PER> 역의 <김환희:PER>(<14:NOH>)가 특히 인상적이었다.",
@@ -24,12 +22,8 @@ TAGGED = [
 
 
 @pytest.fixture(scope="module")
-def tokenizer(tmp_path_factory: pytest.TempPathFactory) -> PreTrainedTokenizerBase:
-    spec = get_corpus("ner")
-    texts = [e.text for e in spec.read(sample_files(spec, "train"))]
-    path = tmp_path_factory.mktemp("ner-windows-tokenizer")
-    train_wordpiece(texts, vocab_size=500, save_dir=path, min_frequency=1)
-    return AutoTokenizer.from_pretrained(path)
+def tokenizer(ner_sample_tokenizer: PreTrainedTokenizerBase) -> PreTrainedTokenizerBase:
+    return ner_sample_tokenizer  # conftest: trained once on the NER sample for every NER test
 
 
 @pytest.fixture(scope="module")
