@@ -20,6 +20,7 @@ every chapter:
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 import zipfile
@@ -180,14 +181,48 @@ def checkpoint_io_for(accelerator: str) -> CheckpointIO:
     return AtomicXLACheckpointIO() if accelerator == "tpu" else AtomicCheckpointIO()
 
 
-def read_run_file(model_dir: str | Path) -> dict[str, Any]:
-    """``run.json`` of a run directory, or ``{}`` when it is missing or unreadable."""
+RUN_FIELDS: dict[str, str] = {
+    "format": "count", "task": "text", "config_class": "text", "fingerprint": "text", "settings": "object",
+    "batch_size": "count", "world_size": "count", "files": "names", "started_at": "text", "saved_at": "text",
+    "global_step": "count", "epoch": "count", "finished": "flag", "train_seconds": "seconds",
+}
+"""The fields of ``run.json`` and what each must hold; a value of another type makes the file untrustworthy."""
+
+
+def _well_typed(value: Any, kind: str) -> bool:
+    if kind == "count":
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    if kind == "seconds":
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+    if kind == "names":
+        return isinstance(value, list) and all(isinstance(item, str) and item for item in value)
+    return isinstance(value, {"text": str, "object": dict, "flag": bool}[kind])
+
+
+def load_run_file(model_dir: str | Path) -> tuple[dict[str, Any], str | None]:
+    """``run.json``'s well-typed fields, and what is wrong with the file (None when it is missing or sound).
+
+    Garbage, a JSON value that is not an object, or a field of the wrong type (``"global_step": "abc"``)
+    is reported, in Korean, for ``nbhelpers.rundir`` to say why it does not resume that run; the fields
+    returned are only those of the right type, so no reader fails on them.
+    """
     path = Path(model_dir) / RUN_FILE
+    if not (path.exists() or path.is_symlink()):
+        return {}, None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:  # UnicodeDecodeError is a ValueError
+        return {}, f"JSON으로 읽을 수 없습니다: {type(error).__name__}"
+    if not isinstance(raw, dict):
+        return {}, f"JSON 객체가 아니라 {type(raw).__name__}입니다"
+    data = {key: value for key, value in raw.items() if key not in RUN_FIELDS or _well_typed(value, RUN_FIELDS[key])}
+    wrong = [key for key in raw if key not in data]
+    return data, (f"{', '.join(wrong)} 값의 형식이 잘못되었습니다" if wrong else None)
+
+
+def read_run_file(model_dir: str | Path) -> dict[str, Any]:
+    """``run.json`` of a run directory without its ill-typed fields; ``{}`` when it is missing or unreadable."""
+    return load_run_file(model_dir)[0]
 
 
 def update_run_file(model_dir: str | Path, **values: Any) -> dict[str, Any]:

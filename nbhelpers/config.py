@@ -408,11 +408,14 @@ def parse_max_time(value: str) -> timedelta | None:
 
 
 def _derive_runtime(config: BaseConfig) -> None:
+    """Fill in what the machine decides; an "auto" batch size resuming a run takes that run's (``run.json``)."""
     parse_max_time(config.max_time)  # a typo fails here, not hours later when the Trainer is built
     accelerator = detect_accelerator(config.accelerator)
     config.accelerator = accelerator.kind
     config.devices = config.devices or accelerator.devices
     config.precision = config.precision or default_precision(accelerator.kind)
+    # What the learner asked for (0: auto) is what identifies their run, not the machine's choice below.
+    config._requested_batch_size = max(config.batch_size, 0)  # type: ignore[attr-defined]  (not a field)
     if config.batch_size <= 0:
         config.batch_size = {"gpu": 32, "tpu": 32}.get(accelerator.kind, 8)
     if config.num_workers < 0:
@@ -421,6 +424,14 @@ def _derive_runtime(config: BaseConfig) -> None:
         config.strategy = "ddp_notebook"
     if not config.model_dir:
         config.model_dir = os.path.expanduser(f"~/nlpbook/checkpoint-{config.task_name}")
+    from nbhelpers.rundir import resumed_batch_size  # rundir imports this module
+
+    resumed = resumed_batch_size(config)
+    if resumed is not None and resumed != config.batch_size:
+        # A run started on a GPU (32) and resumed on a CPU (8) keeps its batch size, hence its steps and schedule.
+        print(f"batch_size = {resumed}: 이어서 학습할 실행({config.model_dir})이 이 값으로 학습했으므로 그대로 씁니다"
+              f"(이 기기에서 자동으로 고르면 {config.batch_size}).")
+        config.batch_size = resumed
 
 
 def print_config(config: BaseConfig) -> None:

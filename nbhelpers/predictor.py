@@ -12,13 +12,13 @@ progress bar. The chapters' predictors (``Classifier``, ``EntityRecognizer``, ``
 ``MaskedLanguageModel``) only say how to turn their inputs into features and outputs into answers.
 
 Checkpoints are read with ``weights_only=True`` (``nbhelpers.checkpoints``): a crafted ``.ckpt`` cannot
-run code. An export is written to a temp folder and swapped in whole, and an existing export is never
-replaced by a model that ``finish_training`` has not validated.
+run code. An export is written to a temp folder and swapped in whole (a swap cut by a disconnect is
+finished or undone on the next call), and an existing export is never replaced by a model that
+``finish_training`` has not validated.
 """
 
 from __future__ import annotations
 
-import shutil
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -36,6 +36,7 @@ from transformers import (
 
 from nbhelpers.batching import length_order, padding_for
 from nbhelpers.checkpoints import load_checkpoint_file
+from nbhelpers.rundir import record_output, recover_replacement, replace_folder
 from nbhelpers.runtime import tpu_chip_count
 
 Item = TypeVar("Item")
@@ -85,11 +86,14 @@ def mark_validated(model: torch.nn.Module) -> None:
 def export_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out_dir: str | Path) -> Path:
     """Save model and tokenizer with ``save_pretrained`` so ``from_pretrained(out_dir)`` reloads both.
 
-    Written to a temp folder beside ``out_dir`` and swapped in whole, so an interruption leaves the old
-    export intact. An existing export is replaced only by a model ``finish_training`` validated: after a
-    failed or interrupted training run the previous, validated export stays.
+    Written to a temp folder beside ``out_dir`` and swapped in whole (``nbhelpers.rundir.replace_folder``):
+    an interruption leaves the old export or the new one, and an export cut between its renames is
+    finished or put back by the next call before anything else. An existing export is replaced only by
+    a model ``finish_training`` validated: after a failed or interrupted training run the previous,
+    validated export stays. The folder's name joins the manifest of the run in its parent folder.
     """
     out_dir = Path(out_dir)
+    recover_replacement(out_dir)
     if (out_dir / "config.json").is_file() and model not in _VALIDATED:
         raise RuntimeError(
             f"{out_dir} already holds an exported model, and this model was not validated by finish_training "
@@ -97,17 +101,10 @@ def export_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out
             "run the training and finish_training cells to the end, or export to another folder."
         )
     temp = out_dir.with_name(f".{out_dir.name}.tmp")
-    old = out_dir.with_name(f".{out_dir.name}.old")
-    for leftover in (temp, old):
-        if leftover.exists():
-            shutil.rmtree(leftover)
     model.save_pretrained(temp)
     tokenizer.save_pretrained(temp)
-    if out_dir.exists():
-        out_dir.rename(old)
-    temp.rename(out_dir)
-    if old.exists():
-        shutil.rmtree(old)
+    replace_folder(temp, out_dir)
+    record_output(out_dir)
     size = sum(f.stat().st_size for f in out_dir.rglob("*") if f.is_file())
     print(f"모델과 토크나이저를 {out_dir} 에 저장했습니다 ({size / 1e6:,.1f} MB).")
     return out_dir

@@ -45,7 +45,7 @@ from nbhelpers.checkpoints import (
 )
 from nbhelpers.config import BaseConfig, parse_max_time
 from nbhelpers.predictor import mark_validated
-from nbhelpers.rundir import prepare_run, print_footprint
+from nbhelpers.rundir import SessionHeartbeat, hold_session, prepare_run, print_footprint
 from nbhelpers.runtime import quiet_libraries
 
 LOG_DIR_NAME = "logs"
@@ -152,6 +152,7 @@ def make_trainer(config: BaseConfig, monitor: str, mode: str = "max", **override
         ValidateAtMaxSteps(),
         SeededShuffle(config.seed),
         ShareBatches(),
+        SessionHeartbeat(model_dir),
     ]
     max_time = parse_max_time(config.max_time)
     if max_time is not None:
@@ -182,13 +183,15 @@ def make_trainer(config: BaseConfig, monitor: str, mode: str = "max", **override
     return pl.Trainer(**options)
 
 
-def last_checkpoint(config: BaseConfig) -> str | None:
+def last_checkpoint(config: BaseConfig, task: pl.LightningModule | None = None) -> str | None:
     """The checkpoint to resume from (``last.ckpt``, or ``last.previous.ckpt`` if that is damaged), or None.
 
     None means a fresh start: with ``resume=False`` or changed settings the old run has been moved aside
     (see ``nbhelpers.rundir.prepare_run``). A finished run resumes at its end and is not trained again.
+    With the ``task``, a checkpoint of another model shape (the tokenizer's vocabulary changed under the
+    same name) starts a new run instead of failing in ``fit``, and a disk too full for the run stops here.
     """
-    return prepare_run(config)
+    return prepare_run(config, task)
 
 
 def evaluation_trainer(config: BaseConfig) -> pl.Trainer:
@@ -248,6 +251,7 @@ def finish_training(
     ``extra`` is merged after the validation, so a dict the task fills during validation holds the best
     checkpoint's values.
     """
+    hold_session(config.model_dir)  # another session that took the folder over keeps its results
     run = read_run_file(config.model_dir)
     global_step = max(trainer.global_step, int(run.get("global_step") or 0))
     best = best_checkpoint_path(trainer, config)

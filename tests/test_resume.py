@@ -21,7 +21,7 @@ from nbhelpers.checkpoints import LAST, PREVIOUS, atomic_save, load_checkpoint_f
 from nbhelpers.predictor import export_model
 from nbhelpers.rundir import (
     directory_size,
-    previous_run_dir,
+    aside_runs,
     print_footprint,
     run_footprint,
 )
@@ -155,7 +155,7 @@ def test_no_readable_checkpoint_starts_over_and_says_so(
     out = capsys.readouterr().out
     assert f"{model_dir / LAST} 를 쓸 수 없습니다" in out and f"{model_dir / PREVIOUS} 를 쓸 수 없습니다" in out
     assert "처음부터 새로 학습합니다" in out
-    assert not list(model_dir.glob("*.ckpt")) and (previous_run_dir(model_dir) / "logs").is_dir()
+    assert not list(model_dir.glob("*.ckpt")) and (aside_runs(model_dir)[-1] / "logs").is_dir()
 
 
 def test_fresh_start_moves_the_old_run_aside_and_the_next_default_run_continues_the_new_one(
@@ -169,7 +169,7 @@ def test_fresh_start_moves_the_old_run_aside_and_the_next_default_run_continues_
     names = sorted(p.name for p in model_dir.glob("*.ckpt"))
     assert not [name for name in names if "-v1" in name], names  # Lightning's versioned names never appear
     assert names == [names[0], LAST] and names[0].startswith("best-") and saved_step(model_dir / LAST) == STEPS_PER_EPOCH
-    aside = previous_run_dir(model_dir)
+    aside = aside_runs(model_dir)[-1]
     assert saved_step(aside / LAST) == 2 * STEPS_PER_EPOCH  # the old run is kept, whole, beside it
     # The training curves show the current run only.
     steps = [row["step"] for row in read_logged_metrics(run_config(model_dir)) if "train_loss" in row]
@@ -192,7 +192,7 @@ def test_changed_settings_start_a_new_run_and_name_the_change(
     out = capsys.readouterr().out
     assert "learning_rate: 0.002 -> 0.001" in out and "처음부터 새로 학습합니다" in out
     # How the run goes (here the worker count) is not part of its identity: the moved-aside run still resumes.
-    assert last_checkpoint(run_config(previous_run_dir(model_dir), num_workers="0")) is not None
+    assert last_checkpoint(run_config(aside_runs(model_dir)[-1], num_workers="0")) is not None
 
 
 def test_an_interrupted_save_leaves_the_old_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
