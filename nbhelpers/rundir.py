@@ -343,13 +343,12 @@ def recover_replacement(out_dir: str | Path) -> None:
 
 
 def _recover_replacements(model_dir: Path) -> None:
-    names = {"export", "pretrained"}
-    for path in model_dir.glob(".*"):
-        for suffix in (".old", ".swap.json", ".tmp"):
-            if path.name.endswith(suffix) and not path.name.startswith(".nbhelpers-"):
-                names.add(path.name[1 : -len(suffix)])
+    """:func:`recover_replacement` for the run's exports: the standard names, those in its manifest, any journal's."""
+    files = read_run_file(model_dir).get("files") or []
+    names = {"export", "pretrained"} | {name for name in files if not any(c in name for c in "*?[")}
+    names |= {path.name[1 : -len(".swap.json")] for path in model_dir.glob(".*.swap.json")}
     for name in sorted(names):
-        if name and "/" not in name and not name.endswith(".ckpt"):
+        if name and "/" not in name and name not in (".", "..", RUN_FILE):
             recover_replacement(model_dir / name)
 
 
@@ -396,11 +395,11 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _lock_age(path: Path, data: dict[str, Any]) -> float:
-    beat = data.get("heartbeat_at")
+    beat, now = data.get("heartbeat_at"), time.time()
     times = [path.stat().st_mtime]
-    if isinstance(beat, (int, float)) and math.isfinite(beat):
-        times.append(float(beat))
-    return time.time() - max(times)
+    if isinstance(beat, (int, float)) and math.isfinite(beat) and beat < now + STALE_AFTER_SECONDS:
+        times.append(float(beat))  # a time far in the future (a wrong clock) would keep the lock forever
+    return now - min(max(times), now)
 
 
 def _describe_lock(data: dict[str, Any]) -> str:
@@ -450,11 +449,12 @@ def hold_session(model_dir: str | Path) -> None:
                 problem = "이 세션이 잠시 멈춘 사이에 다른 세션이 이 폴더를 넘겨받았습니다"
             else:
                 problem = "다른 세션이 이 폴더를 쓰고 있습니다"
+            age = _lock_age(path, data)
+            wait = max(1, math.ceil((STALE_AFTER_SECONDS - age) / 60))
             raise SessionLockError(
-                f"{problem}: {_describe_lock(data)}, 마지막 신호 {_lock_age(path, data):.0f}초 전 ({path}). 두 세션이 "
-                "한 폴더에 쓰면 체크포인트가 섞입니다. 고치는 법: 다른 탭의 세션을 끝내거나(런타임 > 런타임 연결 해제 및 "
-                f"삭제) 폴더를 바꾸세요. 그 세션이 이미 끊겼다면 {STALE_AFTER_SECONDS / 60:.0f}분 뒤에 다시 실행하거나 "
-                "이 잠금 파일을 지우고 다시 실행하세요."
+                f"{problem}: {_describe_lock(data)}, 마지막 신호 {age:.0f}초 전 ({path}). 두 세션이 한 폴더에 쓰면 "
+                "체크포인트가 섞입니다. 고치는 법: 다른 탭의 세션을 끝내거나(런타임 > 런타임 연결 해제 및 삭제) 폴더를 "
+                f"바꾸세요. 그 세션이 이미 끊겼다면 약 {wait}분 뒤에 다시 실행하거나, 이 잠금 파일을 지우고 다시 실행하세요."
             )
         print(f"이전 세션의 잠금({_describe_lock(data)})을 넘겨받습니다: {stale}.")
     elif path.exists():
@@ -465,14 +465,19 @@ def hold_session(model_dir: str | Path) -> None:
     _HELD.add(str(path))
 
 
+def release_session(model_dir: str | Path) -> None:
+    """Remove this session's lock on ``model_dir`` (a folder it will not write to after all)."""
+    path = Path(model_dir) / LOCK_FILE
+    data = _read_lock(path)
+    if data is not None and _is_ours(data):
+        with contextlib.suppress(OSError):
+            path.unlink()
+    _HELD.discard(str(path))
+
+
 def _release_all() -> None:
     for name in list(_HELD):
-        path = Path(name)
-        data = _read_lock(path)
-        if data is not None and _is_ours(data):
-            with contextlib.suppress(OSError):
-                path.unlink()
-    _HELD.clear()
+        release_session(Path(name).parent)
 
 
 class SessionHeartbeat(Callback):
@@ -681,6 +686,7 @@ def _start_fresh(model_dir: Path, patterns: Sequence[str], reason: str) -> None:
 def _refuse_foreign(config: BaseConfig, model_dir: Path) -> None:
     foreign = run_entries(model_dir)
     if foreign:
+        release_session(model_dir)
         names = ", ".join(p.name + ("/" if p.is_dir() else "") for p in foreign[:6]) + (" 등" if len(foreign) > 6 else "")
         raise RunDirError(
             f"{model_dir} 에 실행 기록({RUN_FILE}) 없이 실행이 쓰는 이름의 파일이 있습니다: {names}. 실행이 만든 것이 아닐 수 "
@@ -691,6 +697,7 @@ def _refuse_foreign(config: BaseConfig, model_dir: Path) -> None:
 
 def _refuse_other_chapter(config: BaseConfig, model_dir: Path, stored: StoredRun) -> None:
     step = f", global step {stored.global_step}" if stored.global_step is not None else ""
+    release_session(model_dir)
     raise RunDirError(
         f"{model_dir} 에는 다른 장의 실행이 있습니다: {stored.task} (시작 {stored.started_at or '?'}{step}). 그 실행을 옮기거나 "
         f"지우지 않도록 여기서 멈춥니다. 고치는 법: {_dir_field(config)}를 이 장만의 폴더로 바꾸세요(예: "
@@ -853,8 +860,9 @@ def check_free_space(config: BaseConfig, task: torch.nn.Module) -> None:
     weights = sum(p.numel() for p in task.parameters()) * 4
     present = sum(directory_size(p) for p in run_entries(model_dir))
     needed = max(0, CHECKPOINT_COPIES * weights - present)
-    free = shutil.disk_usage(model_dir).free
-    if free < needed:
+    usage = shutil.disk_usage(model_dir)
+    free = usage.free
+    if usage.total and free < needed:  # a file system that reports no size at all is not judged
         raise NotEnoughSpaceError(
             f"{model_dir} 가 있는 디스크(Drive)에 남은 공간 {human_size(free)}이 이 실행이 더 쓸 약 {human_size(needed)}"
             f"(last.ckpt 약 {human_size(3 * weights)} 두 벌과 최고 모델 {human_size(weights)})보다 적습니다. 고치는 법: "
