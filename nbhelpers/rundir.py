@@ -120,6 +120,9 @@ weights and AdamW's two moments) and the best model (weights only)."""
 SESSION_ID = uuid.uuid4().hex
 """This Python process's session; forked training processes (``ddp_notebook``) inherit it."""
 
+SESSION_PID = os.getpid()
+"""The session's process, written in its lock also by the training process it forks (which ends with ``fit``)."""
+
 
 class RunDirError(RuntimeError):
     """``model_dir`` holds something a new run must not touch (another chapter's run, a learner's files)."""
@@ -419,13 +422,13 @@ def _why_stale(path: Path, data: dict[str, Any]) -> str | None:
 
 def _is_ours(data: dict[str, Any]) -> bool:
     host, boot = _machine()
-    same_process = data.get("host") == host and data.get("boot_id") == boot and data.get("pid") == os.getpid()
+    same_process = data.get("host") == host and data.get("boot_id") == boot and data.get("pid") == SESSION_PID
     return data.get("session") == SESSION_ID or same_process
 
 
 def _write_lock(path: Path, started_at: str) -> None:
     host, boot = _machine()
-    write_json(path, {"host": host, "boot_id": boot, "pid": os.getpid(), "session": SESSION_ID,
+    write_json(path, {"host": host, "boot_id": boot, "pid": SESSION_PID, "session": SESSION_ID,
                       "started_at": started_at, "heartbeat_at": time.time()})
 
 

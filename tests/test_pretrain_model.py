@@ -37,7 +37,7 @@ from nbhelpers.pretraining.nsp import (
 from nbhelpers.pretraining.task import PretrainingTask
 from nbhelpers.pretraining.tokenizer import wordpiece_for_run
 from nbhelpers.runtime import set_seed
-from nbhelpers.training import finish_training, make_trainer
+from nbhelpers.training import finish_training, last_checkpoint, make_trainer
 from nbhelpers.wordpiece import train_wordpiece
 
 
@@ -94,7 +94,9 @@ def pretrain(tmp_path: Path, documents: tuple[list, list], max_steps: int) -> tu
     config.max_steps = max_steps
     set_seed(config.seed)  # shuffling and masking are random: without a seed the learning check below is a coin toss
     train, val = documents
-    tokenizer = wordpiece_for_run(sentences(train), config.vocab_size, tmp_path / "run" / "tokenizer", False)
+    # As notebook 01: the run directory is prepared (run.json) before the run writes its tokenizer into it.
+    resuming = last_checkpoint(config) is not None
+    tokenizer = wordpiece_for_run(sentences(train), config.vocab_size, tmp_path / "run" / "tokenizer", resuming)
     options = dict(max_seq_length=config.max_seq_length, short_seq_probability=0.1, nsp_probability=0.5)
     train_set = PretrainingDataset(build_nsp_examples(tokenize_documents(train, tokenizer), tokenizer, **options))
     val_set = PretrainingDataset(build_nsp_examples(tokenize_documents(val, tokenizer), tokenizer, seed=8, **options))
