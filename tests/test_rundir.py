@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import pytorch_lightning as pl
 from resume_run import pieces, run_config
+from test_resume import StopAfterEpochs
 from transformers import AutoTokenizer, BertForSequenceClassification
 
 import nbhelpers.config as config_module
@@ -36,17 +37,6 @@ from nbhelpers.runtime import Accelerator
 from nbhelpers.training import last_checkpoint, make_trainer
 
 LOCK = ".nbhelpers-session.lock"
-
-
-class StopAfterEpochs(pl.Callback):
-    """End a session cleanly after ``epochs`` epochs of the run (like a time limit or a disconnect)."""
-
-    def __init__(self, epochs: int) -> None:
-        self.epochs = epochs
-
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if trainer.current_epoch + 1 >= self.epochs:
-            trainer.should_stop = True
 
 
 def session(config: ClassificationConfig, tiny_model_dir: Path, *callbacks: pl.Callback) -> pl.Trainer:
