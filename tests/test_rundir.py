@@ -117,6 +117,20 @@ def test_a_gpu_cpu_gpu_runtime_switch_keeps_training_the_same_run_and_deletes_no
     assert load_checkpoint_file(model_dir / "last.ckpt")["global_step"] == 9
 
 
+def test_a_run_json_of_nbhelpers_0_2_resumes_on_another_machine_with_its_own_batch_size(
+    one_epoch_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # nbhelpers 0.2 wrote the batch size the machine chose (16 here) into the settings, without "format".
+    model_dir = copy_run(one_epoch_run, tmp_path)
+    settings = run_settings(run_config(model_dir))
+    write_json(model_dir / "run.json", {"fingerprint": fingerprint(settings), "settings": settings, "global_step": 6})
+    cpu = on_machine(monkeypatch, model_dir, "cpu")  # "auto" would be 8 here
+    assert cpu.batch_size == 16
+    assert last_checkpoint(cpu) == str(model_dir / "last.ckpt") and aside(model_dir) == []
+    record = json.loads((model_dir / "run.json").read_text(encoding="utf-8"))
+    assert record["settings"]["batch_size"] == 0 and record["batch_size"] == 16 and record["global_step"] == 6
+
+
 def test_a_run_started_with_an_explicit_batch_size_is_a_new_run_when_it_changes(
     one_epoch_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
