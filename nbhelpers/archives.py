@@ -144,8 +144,8 @@ def extract_zip(
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             _check_entry_count(path, members, max_entries)
+            targets = [_safe_member_path(path, dest, info.filename) for info in members]  # before is_dir(): "" breaks it
             files = [info for info in members if not info.is_dir()]
-            targets = [_safe_member_path(path, dest, info.filename) for info in members]
             _check_sizes(path, files, max_total_bytes, max_ratio)
             stamp = _zip_stamp(path, files)
             try:

@@ -441,6 +441,10 @@ class _Incomplete(Exception):
     """The server stopped sending before the end of the file; the next attempt resumes."""
 
 
+class _Refused(DownloadError):
+    """The server's answer cannot be the pinned file (another size, over the cap): asking again would not help."""
+
+
 def _bounded(body: Iterable[bytes] | Body, left: int) -> Iterator[bytes]:
     """The body's chunks; a body with ``read`` is never asked for more than ``left`` bytes."""
     read = getattr(body, "read", None)
@@ -476,10 +480,10 @@ def _receive(remote: RemoteFile, part: Path, transport: Transport, desc: str, pr
     try:
         if remote.size is not None and total is not None and total != remote.size:
             part.unlink(missing_ok=True)
-            raise DownloadError(f"the server announced {total} bytes, the pinned size is {remote.size}")
+            raise _Refused(f"the server announced {total} bytes, the pinned size is {remote.size}")
         if expected is not None and expected > cap:
             part.unlink(missing_ok=True)
-            raise DownloadError(f"서버가 알린 크기 {expected:,}바이트가 이 파일의 상한 {cap:,}바이트를 넘습니다")
+            raise _Refused(f"서버가 알린 크기 {expected:,}바이트가 이 파일의 상한 {cap:,}바이트를 넘습니다")
         # A known size is read and no further; an unknown one up to one byte past the cap, to notice it.
         left = (expected if expected is not None else cap + 1) - start
         with part.open("ab" if resumed else "wb") as handle, _progress(expected, start, desc, progress) as bar:
@@ -498,7 +502,7 @@ def _receive(remote: RemoteFile, part: Path, transport: Transport, desc: str, pr
         raise DownloadError(f"the server sent more than the {expected} bytes it announced")
     if received > cap:
         part.unlink()
-        raise DownloadError(f"서버가 이 파일의 상한 {cap:,}바이트보다 많이 보냈습니다(크기가 고정되지 않은 파일)")
+        raise _Refused(f"서버가 이 파일의 상한 {cap:,}바이트보다 많이 보냈습니다(크기가 고정되지 않은 파일)")
     if expected is not None and received < expected:
         raise _Incomplete(f"the connection closed after {received} of {expected} bytes")
 
@@ -581,12 +585,16 @@ def fetch_file(
                     sleep(seconds)
                     continue
                 logger.warning("Download of %s failed (attempt %d/%d): %s", remote.url, attempt, retries, error)
+                if 400 <= error.code < 500 and error.code not in (408, 425):
+                    break  # 404, 403, 410...: asking again gets the same answer
                 if attempt < retries:
                     sleep(backoff_seconds * attempt)
                 continue
             except (OSError, urllib.error.URLError, DownloadError, _Incomplete) as error:
                 last_error = error
                 logger.warning("Download of %s failed (attempt %d/%d): %s", remote.url, attempt, retries, error)
+                if isinstance(error, _Refused):
+                    break
                 if attempt < retries:
                     sleep(backoff_seconds * attempt)
                 continue
@@ -608,7 +616,7 @@ def fetch_file(
         expected += f"; size recorded in {size_record_path(dest)}, delete it if upstream really changed"
     reason = str(last_error)
     raise DownloadError(
-        f"Could not download {remote.url} after {retries} attempts ({reason[:200]}).\n"
+        f"Could not download {remote.url} after {attempt} attempt{'s' if attempt != 1 else ''} ({reason[:200]}).\n"
         f"  How to fix: check the network (on Colab: Runtime > Restart) and run the cell again; it resumes.\n"
         f"  Or download the file yourself and place it at {dest}"
         + (f" (it must have {expected})." if expected else ".")

@@ -186,8 +186,16 @@ def _from_cache(spec: CorpusSpec, missing: list[RemoteFile], root: Path, cache: 
         try:
             result = extract_pinned(bundle, {r.filename: (r, root / r.filename) for r in missing})
             copied.update(result.extracted)
+            problem = f"파일 {len(result.refused):,}개가 고정된 원본과 다름" if result.refused else ""
         except (DownloadError, OSError) as error:
-            logger.warning("Drive의 말뭉치 묶음 %s 를 읽지 못했습니다(%s). 다시 받아 새로 만듭니다.", bundle, error)
+            problem = str(error).split("\n", 1)[0]
+        if problem:
+            # The bundle is this package's own file (never a learner's): a damaged one is replaced after the download.
+            logger.warning("Drive의 말뭉치 묶음 %s 를 다 쓰지 못했습니다(%s). 나머지를 받아 묶음을 새로 만듭니다.", bundle, problem)
+            try:
+                bundle.unlink(missing_ok=True)
+            except OSError:
+                pass  # written over after the download, or left as it is: its entries are checked anyway
     for remote in missing:
         if remote.filename not in copied and copy_from_cache(remote, cache / remote.filename, root / remote.filename):
             copied.add(remote.filename)
@@ -212,7 +220,8 @@ def _from_archive(
         fetch_file(zip_remote, zip_path, transport=transport, retries=2, progress=progress)
         result = extract_pinned(zip_path, wanted, strip_top_folder=True, max_entries=archive.max_entries)
     except (DownloadError, OSError, urllib.error.URLError) as error:
-        logger.warning("저장소 압축 파일 %s 을 쓰지 못했습니다(%s). 파일을 하나씩 내려받습니다.", archive.url, str(error)[:300])
+        logger.warning("저장소 압축 파일 %s 을 쓰지 못했습니다(%s). 파일을 하나씩 내려받습니다.", archive.url,
+                       str(error).split("\n", 1)[0][:300])
         return missing
     finally:
         zip_path.unlink(missing_ok=True)
