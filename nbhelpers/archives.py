@@ -40,7 +40,7 @@ RATIO_CHECK_MIN_BYTES = 1 << 20
 
 def _refuse(zip_path: Path, problem: str) -> DownloadError:
     return DownloadError(
-        f"{zip_path}: {problem}. 고치는 법: 말뭉치 압축 파일이 아닙니다. 이 파일을 지우고 셀을 다시 실행하세요."
+        f"{zip_path}: {problem}. 말뭉치 압축 파일이 아닌 것 같습니다. 고치는 법: 이 파일을 지우고 셀을 다시 실행하세요."
     )
 
 
@@ -55,7 +55,7 @@ def _safe_member_path(zip_path: Path, dest: Path, name: str) -> Path:
     target = dest.joinpath(*pure.parts) if pure.parts else dest
     root = dest.resolve()
     if not pure.parts or target.resolve() == root:  # "", ".", "./", "a/..": the entry would replace the folder
-        raise _refuse(zip_path, f"항목 이름 {name[:80]!r}은 압축을 풀 폴더 {dest} 자체를 가리켜 풀지 않습니다")
+        raise _refuse(zip_path, f"항목 이름 {name[:80]!r}: 압축을 풀 폴더 {dest} 자체를 가리키므로 풀지 않습니다")
     outside = (
         pure.is_absolute()
         or ".." in pure.parts

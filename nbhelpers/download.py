@@ -248,7 +248,7 @@ def announced_total(
         match = _DIGITS.fullmatch(content_length)
         if match is None:
             raise DownloadError(
-                f"{url}: 서버가 보낸 Content-Length {content_length[:40]!r}는 바이트 수가 아닙니다. "
+                f"{url}: 서버가 보낸 Content-Length 값 {content_length[:40]!r}: 바이트 수가 아닙니다. "
                 "고치는 법: 잠시 뒤 셀을 다시 실행하고, 계속되면 파일을 직접 받아 안내한 위치에 두세요."
             )
         total = int(match.group(1)) + (start if resumed else 0)

@@ -196,8 +196,8 @@ def _from_cache(spec: CorpusSpec, missing: list[RemoteFile], root: Path, cache: 
                 bundle.unlink(missing_ok=True)
             except OSError:
                 pass  # written over after the download, or left as it is: its entries are checked anyway
-    for remote in missing:
-        if remote.filename not in copied and copy_from_cache(remote, cache / remote.filename, root / remote.filename):
+    for remote in [] if bundle is not None else missing:  # a bundled corpus is never kept file by file
+        if copy_from_cache(remote, cache / remote.filename, root / remote.filename):
             copied.add(remote.filename)
     if copied:
         print(f"{spec.name}: Drive({cache})에 보관해 둔 파일 {len(copied):,}개를 세션 디스크({root})로 복사했습니다.")
@@ -220,7 +220,7 @@ def _from_archive(
         fetch_file(zip_remote, zip_path, transport=transport, retries=2, progress=progress)
         result = extract_pinned(zip_path, wanted, strip_top_folder=True, max_entries=archive.max_entries)
     except (DownloadError, OSError, urllib.error.URLError) as error:
-        logger.warning("저장소 압축 파일 %s 을 쓰지 못했습니다(%s). 파일을 하나씩 내려받습니다.", archive.url,
+        logger.warning("저장소 압축 파일(%s)을 쓰지 못했습니다(%s). 파일을 하나씩 내려받습니다.", archive.url,
                        str(error).split("\n", 1)[0][:300])
         return missing
     finally:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nbhelpers.archives import DEFAULT_MAX_ENTRIES, extract_zip
+from nbhelpers.archives import extract_zip
 from nbhelpers.errors import DownloadError
 
 TEXT = "= 문서 =\n\n첫 문장입니다. 두 번째 문장입니다.\n"
@@ -60,6 +60,8 @@ def test_too_many_entries_are_refused_before_anything_is_written(tmp_path: Path)
     assert str(path) in str(info.value) and "12개" in str(info.value) and "최대 10개" in str(info.value)
     assert "고치는 법" in str(info.value)
     assert not (tmp_path / "out").exists() and path.exists()
+    from nbhelpers.archives import DEFAULT_MAX_ENTRIES
+
     assert len(extract_zip(path, tmp_path / "out")) == 12 and DEFAULT_MAX_ENTRIES == 10_000
 
 
