@@ -170,6 +170,7 @@ def test_missing_files_come_through_korpora_then_are_verified(
     files = download_corpus("fake", tmp_path, transport=transport, progress=False)
     assert transport.calls == [0]  # only the file that failed verification was fetched from the pinned URL
     assert files.val[0].read_bytes() == DATA
+    assert not list((tmp_path / "nsmc").glob("*.moved-*"))  # Korpora's stale copy is no learner's file
 
 
 def test_user_files_replace_the_download(tmp_path: Path) -> None:
