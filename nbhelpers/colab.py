@@ -28,9 +28,24 @@ def is_colab() -> bool:
         return False
 
 
+def is_drive_path(path: str | Path) -> bool:
+    """Whether ``path`` lies on the Google Drive that :func:`mount_drive` mounts (``/content/drive``)."""
+    try:
+        Path(path).resolve().relative_to(Path(COLAB_MOUNTPOINT).resolve())
+    except ValueError:
+        return False
+    return True
+
+
+DRIVE_SWITCH_HINT = (
+    "Drive 없이 계속하려면 이 셀의 use_drive 체크를 끄고 다시 실행하세요(체크포인트와 결과는 세션이 끝나면 사라집니다)."
+)
+
+
 def mount_drive(
     mountpoint: str = COLAB_MOUNTPOINT,
     *,
+    use_drive: bool = True,
     local_root: str | Path = "~",
     colab: bool | None = None,
     mount: Callable[[str], None] | None = None,
@@ -39,12 +54,22 @@ def mount_drive(
     """Mount Google Drive on Colab and return the folder that holds ``nlpbook/``.
 
     On Colab that is ``/content/drive/MyDrive``: checkpoints there survive a disconnect. Elsewhere it
-    is ``local_root`` (the home directory), and a note says so.
+    is ``local_root`` (the home directory), and a note says so. On Colab with ``use_drive=False`` (the
+    notebooks' form switch, for when Drive cannot be mounted) it is ``local_root`` on the session's disk,
+    with a warning that everything there vanishes with the session; a failed mount says to untick it.
     """
     colab = is_colab() if colab is None else colab
     if not colab:
         root = Path(os.path.expanduser(str(local_root)))
         print(f"Colab이 아니므로 Google Drive 대신 로컬 폴더 {root} 를 사용합니다.")
+        return root
+    if not use_drive:
+        root = Path(os.path.expanduser(str(local_root)))
+        print(
+            f"경고: use_drive를 껐으므로 Google Drive 대신 이 세션의 디스크 {root} 에 저장합니다. 체크포인트, 학습 결과, "
+            "내려받은 말뭉치는 Colab 연결이 끊기거나 세션이 끝나면 모두 사라지고, 이어서 학습할 수 없습니다. "
+            "Drive를 쓰려면 use_drive를 체크하고 이 셀을 다시 실행하세요."
+        )
         return root
     my_drive = Path(mountpoint) / "MyDrive"
     if my_drive.is_dir():
@@ -53,10 +78,9 @@ def mount_drive(
     point = Path(mountpoint)
     if point.is_dir() and any(point.iterdir()):
         raise RuntimeError(
-            f"{mountpoint} already contains files, so Drive cannot be mounted there "
-            "('Mountpoint must not already contain files'). How to fix: move those files elsewhere "
-            "(they are on the runtime's disk, not in Drive), or choose Runtime > Disconnect and delete "
-            "runtime, then run this cell again."
+            f"{mountpoint} 에 이미 파일이 있어 Drive를 연결할 수 없습니다('Mountpoint must not already contain files'). "
+            "고치는 법: 그 파일들(Drive가 아니라 런타임 디스크에 있습니다)을 다른 곳으로 옮기거나, 런타임 > 연결 해제 및 "
+            f"런타임 삭제 뒤 이 셀을 다시 실행하세요. {DRIVE_SWITCH_HINT}"
         )
     if mount is None:
         from google.colab import drive  # type: ignore[import-not-found]
@@ -71,9 +95,9 @@ def mount_drive(
         except Exception as error:  # noqa: BLE001 (google.colab raises plain exceptions)
             if attempt == retries:
                 raise RuntimeError(
-                    f"Google Drive could not be mounted at {mountpoint}: {error}. How to fix: allow access in "
-                    "the pop-up window, then run this cell again; if it keeps failing choose Runtime > "
-                    "Disconnect and delete runtime. Without Drive, checkpoints are lost when Colab disconnects."
+                    f"Google Drive를 {mountpoint} 에 연결하지 못했습니다({str(error)[:200]}). 고치는 법: 뜨는 창에서 Drive "
+                    "접근을 허용하고 이 셀을 다시 실행하세요. 계속 실패하면 런타임 > 연결 해제 및 런타임 삭제 뒤 다시 하세요. "
+                    + DRIVE_SWITCH_HINT
                 ) from error
             time.sleep(3)
     print(f"Google Drive를 {mountpoint} 에 연결했습니다.")

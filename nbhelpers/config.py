@@ -70,7 +70,9 @@ class BaseConfig:
 
     Attributes:
         pretrained_model_name: Hugging Face model id or a local directory (chapter 1's output works).
-        data_root: Where downloaded corpora are cached (Korpora's layout, so the book's downloads are reused).
+        data_root: Where downloaded corpora are kept (Korpora's layout, so the book's downloads are reused). A
+            folder on Google Drive (the notebooks' ``MyDrive/Korpora`` on Colab) keeps them across sessions;
+            they are then read from a verified copy on the session's disk (``registry.corpus_roots``).
         train_file: Your own training file(s) in the corpus's format instead of the download (comma-separated, globs).
         val_file: Your own validation file(s), likewise.
         max_seq_length: Longest input in tokens; checked against the model's ``max_position_embeddings``.
@@ -100,6 +102,8 @@ class BaseConfig:
         max_time: Stop training cleanly after this much time in this session, ``"DD:HH:MM:SS"``
             (``"00:11:00:00"`` stays under Colab's 12-hour limit); empty for no limit. Each resumed
             session gets the whole time again.
+        allow_cpu: Train a real run on a Colab CPU runtime anyway; without it the config cell stops there,
+            since kcbert-base trains at 4-10 sequences/s on Colab's 2 CPUs and no session lasts that long.
         profile: ``""`` for the real run, ``"smoke"`` for the offline smoke run, ``"dryrun"`` for the real
             run's code path with a small kcbert-shaped BERT, the embedded samples and few steps.
     """
@@ -127,6 +131,7 @@ class BaseConfig:
     resume: bool = True
     checkpoint_every_minutes: float = 20.0
     max_time: str = ""
+    allow_cpu: bool = False
     profile: str = ""
 
     SMOKE: ClassVar[dict[str, Any]] = {}
@@ -407,10 +412,29 @@ def parse_max_time(value: str) -> timedelta | None:
     return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
+def _check_cpu_runtime(config: BaseConfig, kind: str) -> None:
+    """A real run on a Colab CPU runtime stops here, before any download, unless the learner chose the CPU.
+
+    Free Colab users who hit the GPU limit reconnect without one, and the notebook would otherwise start
+    a run of many hours that no session outlives. Off Colab (local Jupyter, CI) the machine is the
+    learner's own choice; ``accelerator="cpu"`` or ``allow_cpu`` say the choice is deliberate.
+    """
+    from nbhelpers.colab import is_colab
+
+    if kind != "cpu" or config.profile or config.allow_cpu or config.accelerator == "cpu" or not is_colab():
+        return
+    raise ConfigError(
+        "Colab의 CPU 런타임입니다. 이 설정의 학습은 CPU로 몇 시간 넘게 걸려 Colab 세션이 먼저 끝날 수 있습니다. "
+        "고치는 법: 런타임 > 런타임 유형 변경에서 T4 GPU(또는 TPU)를 고르고 처음부터 다시 실행하세요. "
+        "그래도 CPU로 학습하려면 설정 셀의 allow_cpu를 체크하세요."
+    )
+
+
 def _derive_runtime(config: BaseConfig) -> None:
     """Fill in what the machine decides; an "auto" batch size resuming a run takes that run's (``run.json``)."""
     parse_max_time(config.max_time)  # a typo fails here, not hours later when the Trainer is built
     accelerator = detect_accelerator(config.accelerator)
+    _check_cpu_runtime(config, accelerator.kind)
     config.accelerator = accelerator.kind
     config.devices = config.devices or accelerator.devices
     config.precision = config.precision or default_precision(accelerator.kind)

@@ -70,7 +70,7 @@ from nbhelpers.config import BaseConfig
 NOT_IN_FINGERPRINT = frozenset(
     {
         "accelerator", "devices", "precision", "strategy", "num_workers", "log_every_n_steps", "resume",
-        "profile", "data_root", "checkpoint_every_minutes", "max_time",
+        "profile", "data_root", "checkpoint_every_minutes", "max_time", "allow_cpu",
     }
 )
 """Fields that say how or where a run goes, not what it trains: changing them keeps resuming the run.

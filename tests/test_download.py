@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import hashlib
 import urllib.error
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -82,12 +83,39 @@ def test_server_ignoring_range_restarts_cleanly(tmp_path: Path) -> None:
     assert dest.read_bytes() == DATA
 
 
-def test_corrupt_file_is_fetched_again(tmp_path: Path) -> None:
+def test_a_file_that_does_not_verify_is_moved_aside_never_deleted(
+    tmp_path: Path, module_logs: Callable[..., AbstractContextManager[None]], caplog: pytest.LogCaptureFixture
+) -> None:
     dest = tmp_path / "ratings.txt"
-    dest.write_bytes(DATA[:-10] + b"corrupted!")
+    fixed = DATA.replace("리뷰 7\t".encode(), "리뷰 칠\t".encode())  # a learner's fix, or a corrupt copy: no way to tell
+    dest.write_bytes(fixed)
     transport = FakeTransport()
-    fetch_file(REMOTE, dest, transport=transport, progress=False)
+    with module_logs("nbhelpers.download"):
+        fetch_file(REMOTE, dest, transport=transport, progress=False)
     assert dest.read_bytes() == DATA and transport.calls == [0]
+    [aside] = tmp_path.glob("ratings.txt.moved-*")
+    assert aside.read_bytes() == fixed and aside.name in caplog.text and "지우지 않고" in caplog.text
+    # Twice in the same second: a second unique name, the first one kept.
+    dest.write_bytes(fixed + b"again")
+    fetch_file(REMOTE, dest, transport=FakeTransport(), progress=False)
+    assert sorted(p.read_bytes() for p in tmp_path.glob("ratings.txt.moved-*")) == [fixed, fixed + b"again"]
+
+
+def test_a_fixed_file_in_the_corpus_folder_survives_download_corpus(
+    tmp_path: Path, fake_corpus: CorpusSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("nbhelpers.registry._fetch_with_korpora", lambda spec, root: None)
+    mine = tmp_path / "nsmc" / "val.txt"
+    mine.parent.mkdir()
+    mine.write_bytes(DATA + "99\t내가 고친 리뷰\t1\n".encode())
+    files = download_corpus("fake", tmp_path, transport=FakeTransport(), progress=False)
+    assert files.val[0].read_bytes() == DATA
+    [aside] = (tmp_path / "nsmc").glob("val.txt.moved-*")
+    assert "내가 고친 리뷰".encode() in aside.read_bytes()
+    # The moved-aside name is no corpus file: a folder read does not pick it up.
+    from nbhelpers.files import as_paths
+
+    assert aside not in as_paths(tmp_path / "nsmc", ("*.txt",))
 
 
 def test_wrong_bytes_from_server_are_rejected(tmp_path: Path) -> None:
@@ -142,6 +170,7 @@ def test_missing_files_come_through_korpora_then_are_verified(
     files = download_corpus("fake", tmp_path, transport=transport, progress=False)
     assert transport.calls == [0]  # only the file that failed verification was fetched from the pinned URL
     assert files.val[0].read_bytes() == DATA
+    assert not list((tmp_path / "nsmc").glob("*.moved-*"))  # Korpora's stale copy is no learner's file
 
 
 def test_user_files_replace_the_download(tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ follow their zip when it changes."""
 from __future__ import annotations
 
 import os
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,43 @@ def test_path_traversal_is_refused_before_anything_is_written(tmp_path: Path, na
         extract_zip(path, out)
     assert str(path) in str(info.value) and repr(name) in str(info.value)
     assert not out.exists() and not (tmp_path / "a" / "evil.txt").exists()
+
+
+def test_too_many_entries_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "many.zip", {f"doc{i}.txt": b"x" for i in range(12)})
+    with pytest.raises(DownloadError) as info:
+        extract_zip(path, tmp_path / "out", max_entries=10)
+    assert str(path) in str(info.value) and "12개" in str(info.value) and "최대 10개" in str(info.value)
+    assert "고치는 법" in str(info.value)
+    assert not (tmp_path / "out").exists() and path.exists()
+    from nbhelpers.archives import DEFAULT_MAX_ENTRIES
+
+    assert len(extract_zip(path, tmp_path / "out")) == 12 and DEFAULT_MAX_ENTRIES == 10_000
+
+
+def _raw_zip(entries: list[tuple[str, bytes]]) -> bytes:
+    """A stored zip written byte by byte: zipfile itself refuses to write an entry with an empty name."""
+    local, central = b"", b""
+    for name, data in entries:
+        raw, crc = name.encode(), zlib.crc32(data)
+        central += struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, crc, len(data), len(data),
+                               len(raw), 0, 0, 0, 0, 0, len(local)) + raw
+        local += struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, crc, len(data), len(data), len(raw), 0)
+        local += raw + data
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), len(central), len(local), 0)
+    return local + central + end
+
+
+@pytest.mark.parametrize("name", [".", "", "./", "a/..", "a/../"])
+def test_an_entry_naming_the_target_folder_itself_is_refused_before_writing(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "dot.zip"
+    path.write_bytes(_raw_zip([(name, b"" if name.endswith("/") else b"would replace the folder"),
+                               ("ok.txt", TEXT.encode())]))
+    out = tmp_path / "a" / "out"
+    with pytest.raises(DownloadError) as info:
+        extract_zip(path, out)
+    assert str(path) in str(info.value) and repr(name) in str(info.value) and "고치는 법" in str(info.value)
+    assert not out.exists() and sorted(p.name for p in tmp_path.rglob("*")) == ["dot.zip"]
 
 
 def test_changed_zip_refreshes_extracted_files(tmp_path: Path) -> None:

@@ -15,8 +15,9 @@ Two input formats, detected per file; both give :class:`nbhelpers.ner.examples.N
 
 A file (or a folder's file) with no sentence at all is an error naming it.
 
-The corpus is 1,427 files pinned to one commit by a manifest (path, git blob id, size). It has no
-official split; :func:`is_validation_file` puts whole source files in validation, so no sentence of an
+The corpus is 1,427 files pinned to one commit by a manifest (path, git blob id, size). They come in one
+request, GitHub's archive of that commit (each file inside checked against its manifest row), or one by
+one from raw URLs when the archive fails; the Drive cache keeps them as one zip. It has no official split; :func:`is_validation_file` puts whole source files in validation, so no sentence of an
 article can appear on both sides.
 """
 
@@ -29,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from nbhelpers.download import RemoteFile
+from nbhelpers.download import PinnedArchive, RemoteFile
 from nbhelpers.errors import CorpusFormatError
 from nbhelpers.errors import quote as quote_text
 from nbhelpers.files import Paths, as_paths, check_not_empty, read_lines
@@ -55,6 +56,19 @@ KMOU_RAW = f"https://raw.githubusercontent.com/kmounlp/NER/{KMOU_COMMIT}"
 
 
 KMOU_MANIFEST = Path(__file__).resolve().parent / "kmou_ner_manifest.tsv"
+
+
+KMOU_FOLDER = "말뭉치 - 형태소_개체명"
+"""The repository folder of the corpus files (every manifest row is a file directly in it)."""
+
+
+KMOU_ARCHIVE = PinnedArchive(
+    url=f"https://github.com/kmounlp/NER/archive/{KMOU_COMMIT}.zip",
+    folder=KMOU_FOLDER,
+    # The whole repository at that commit, about 23 MiB compressed (the corpus alone is 23.8 MB of text).
+    max_size=256 << 20,
+    max_entries=20_000,
+)
 
 
 VALIDATION_BUCKETS = 10
@@ -269,5 +283,7 @@ KMOU_NER = register(
         sample_train=("ner_train.txt",),
         sample_val=("ner_val.txt",),
         license="KMOU NER corpus (kmounlp/NER): non-commercial use only",
+        archive=KMOU_ARCHIVE,
+        cache_bundle="kmou-ner.zip",
     )
 )
