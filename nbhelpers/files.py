@@ -44,9 +44,9 @@ def describe_files(files: Sequence[Path], shown: int = 3) -> str:
 
 def permission_denied(path: Path, folder: bool = False) -> PermissionError:
     """The error for a file or folder this session may not read: the path and how to get at it."""
-    what = "폴더" if folder else "파일"
+    what = "폴더를" if folder else "파일을"
     return PermissionError(
-        f"{path}: 이 {what}을 읽을 권한이 없습니다. 고치는 법: chmod -R u+rX '{path}' 로 읽기 권한을 주거나, "
+        f"{path}: 이 {what} 읽을 권한이 없습니다. 고치는 법: chmod -R u+rX '{path}' 로 읽기 권한을 주거나, "
         f"읽을 수 있는 곳에 복사해 그 경로를 쓰세요."
     )
 

@@ -80,7 +80,8 @@ class TaskBase(pl.LightningModule):
         self.nonfinite_loss_step = self.trainer.global_step
         kind = "NaN이" if bool(torch.isnan(loss.detach()).any()) else "무한대가"
         raise NonFiniteLossError(
-            f"학습 손실이 {kind} 되어 스텝 {self.trainer.global_step}에서 학습을 멈췄습니다(이대로 두면 가중치가 모두 망가집니다). "
+            f"학습 손실이 {kind} 되어 {self.trainer.global_step + 1}번째 스텝에서 학습을 멈췄습니다(이대로 두면 가중치가 모두 "
+            "망가집니다). "
             f"고치는 법: learning_rate(지금 {self.hparams.learning_rate:g})를 낮추고(미세 조정은 보통 5e-5), "
             "gradient_clip_val을 1.0으로 두고 설정 셀부터 다시 실행하세요."
         )

@@ -254,7 +254,7 @@ def finish_training(
     nonfinite = getattr(task, "nonfinite_loss_step", None)
     if nonfinite is not None:
         raise RuntimeError(
-            f"학습 손실이 스텝 {nonfinite}에서 NaN 또는 무한대가 되어 멈춘 학습이라, metrics.json과 내보낸 모델을 그대로 "
+            f"학습 손실이 {nonfinite + 1}번째 스텝에서 NaN 또는 무한대가 되어 멈춘 학습이라, metrics.json과 내보낸 모델을 그대로 "
             "둡니다. 고치는 법: learning_rate를 낮추고 설정 셀부터 다시 실행하세요."
         )
     if trainer.interrupted:
