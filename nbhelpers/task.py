@@ -68,12 +68,13 @@ class TaskBase(pl.LightningModule):
         self.save_hyperparameters(ignore=["model"])
 
     nonfinite_loss_step: int | None = None
-    """Global step at which the training loss was NaN or infinite (training stopped there), else None."""
+    """Global step at which a NaN or infinite training loss was found (training stopped there), else None."""
 
     def on_before_backward(self, loss: torch.Tensor) -> None:
-        # Reading the loss waits for the device; on a TPU that stalls the pipeline, so check there only
-        # when a step is logged anyway. A NaN once in the weights stays, so a later check still stops the run.
-        if self.device.type == "xla" and self.trainer.global_step % max(1, self.trainer.log_every_n_steps):
+        # Reading the loss makes the CPU wait for the GPU or TPU before it queues the backward pass, so it is
+        # read only on the steps that are logged anyway: NaN weights stay NaN, so a late check still stops the
+        # run, a few steps later, before anything is reported.
+        if self.trainer.global_step % max(1, self.trainer.log_every_n_steps):
             return
         if bool(torch.isfinite(loss.detach()).all()):
             return

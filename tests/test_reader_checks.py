@@ -115,6 +115,7 @@ def test_a_question_id_used_twice_is_refused_in_validation_files(
     once = write(tmp_path / "dev1.json", json.dumps(korquad("q-1", "q-2"), ensure_ascii=False))
     with pytest.raises(CorpusFormatError, match="같은 질문 id"):
         read_korquad([once, other], require_answers=True)
+    capsys.readouterr()  # the warning about the training read, when a test before set up logging to stderr
     assert main(["inspect", "--split", "val", "korquad-v1", str(path)]) != 0
     err = capsys.readouterr().err
     assert "question id q-1" in err and "같은 질문 id" in err and len(err.encode()) < 500

@@ -117,8 +117,9 @@ def test_an_answer_that_splits_a_syllable_is_an_error(tmp_path: Path) -> None:
         {"id": "q", "question": "?", "answers": [{"text": context[1:4], "answer_start": 1}]}]}]}]}
     path = tmp_path / "split.json"
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(CorpusFormatError, match="question id q"):
+    with pytest.raises(CorpusFormatError) as error:
         read_korquad(path)
+    assert error.value.location == "question id q" and "음절의 중간" in error.value.problem
 
 
 def test_the_tokenizer_reads_nfd_hangul_as_unknown_which_is_why_text_is_normalised(tiny_model_dir: Path) -> None:

@@ -130,6 +130,12 @@ def _read_answers(raw: Any, context: str, normal_context: str, path: Path, locat
         found = context[start:start + len(text)] if 0 <= start <= len(context) else ""
         answer = (_normalised_answer(context, normal_context, text, start, found == text)
                   if 0 <= start <= len(context) else None)
+        if answer is None and found == text:
+            raise CorpusFormatError(
+                path, location,
+                f"정답 {number} {quote(text, 40)}: 자모로 풀어 쓴(NFD) 한글 음절의 중간에서 시작하거나 끝납니다",
+                "answer_start와 text가 음절을 통째로 덮게 고치세요(파일을 NFC로 저장하면 음절이 한 글자가 됩니다).",
+            )
         if answer is None:
             near = context.find(text)
             hint = (
