@@ -402,27 +402,29 @@ def _model_dir_problem(model_dir: str, config: BaseConfig) -> str | None:
     while not os.path.exists(existing) and os.path.dirname(existing) != existing:
         existing = os.path.dirname(existing)
     if not os.path.isdir(existing):
-        return (f"{field}={model_dir!r}: 경로 중간의 {existing} 이 폴더가 아니라 파일입니다. "
+        return (f"{field}={model_dir!r}: 폴더가 있어야 할 자리에 파일이 있습니다({existing}). "
                 "고치는 법: 다른 폴더 이름을 쓰세요.")
     if not os.access(existing, os.W_OK | os.X_OK):
-        return (f"{field}={model_dir!r}: {existing} 에 쓸 권한이 없어 체크포인트를 저장할 수 없습니다. "
+        return (f"{field}={model_dir!r}: 이 폴더에 쓸 권한이 없어 체크포인트를 저장할 수 없습니다({existing}). "
                 "고치는 법: 쓸 수 있는 폴더(Colab이면 Drive의 폴더)를 쓰세요.")
     return None
 
 
 def _devices_problem(config: BaseConfig) -> str | None:
-    """More devices asked for than this machine has (only asked when more than one is)."""
+    """More GPUs or TPU chips asked for than this machine has (looked up only when more than one is asked for).
+
+    On the CPU ``devices`` counts processes, which Lightning runs however many cores there are.
+    """
     if not _is_int(config.devices) or config.devices <= 1 or config.accelerator not in ACCELERATORS:
         return None
     try:
         found = detect_accelerator(config.accelerator)
     except (RuntimeError, ValueError):
         return None  # the accelerator itself is missing: _derive_runtime says so with its fix
-    available = found.devices if found.kind != "cpu" else cpu_count()
-    if config.devices <= available:
+    if found.kind == "cpu" or config.devices <= found.devices:
         return None
-    unit = {"gpu": "GPU", "tpu": "TPU 칩"}.get(found.kind, "CPU 코어")
-    return (f"devices={config.devices!r}: 이 런타임에는 {unit}가 {available}개뿐입니다. "
+    unit = {"gpu": "GPU가", "tpu": "TPU 칩이"}[found.kind]
+    return (f"devices={config.devices!r}: 이 런타임에는 {unit} {found.devices}개뿐입니다. "
             "고치는 법: 0(찾은 장치 모두)으로 두거나 그 이하로 쓰세요.")
 
 

@@ -86,14 +86,14 @@ def test_corpus_names_suggest_this_chapters_corpora() -> None:
 def test_a_model_folder_that_cannot_be_written_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "checkpoint.txt"
     blocker.write_text("a file where a folder should be", encoding="utf-8")
-    with pytest.raises(ConfigError, match="폴더가 아니라 파일입니다"):
+    with pytest.raises(ConfigError, match=f"폴더가 있어야 할 자리에 파일이 있습니다\\({blocker}\\)"):
         validate_config(ClassificationConfig(downstream_model_dir=str(blocker / "run")))
     read_only = tmp_path / "shared"
     read_only.mkdir()
     real_access = os.access
     # Simulated: the tests may run as root, for whom file permissions do not apply.
     monkeypatch.setattr(os, "access", lambda path, mode: False if Path(path) == read_only else real_access(path, mode))
-    with pytest.raises(ConfigError, match=f"{read_only} 에 쓸 권한이 없어"):
+    with pytest.raises(ConfigError, match=f"쓸 권한이 없어 체크포인트를 저장할 수 없습니다\\({read_only}\\)"):
         validate_config(ClassificationConfig(downstream_model_dir=str(read_only / "nlpbook" / "run")))
     assert not (read_only / "nlpbook").exists()
 
