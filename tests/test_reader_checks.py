@@ -153,6 +153,11 @@ def test_an_unreadable_file_says_so_with_the_path_and_the_fix(
     assert main(["inspect", "nsmc", str(path)]) != 0
     err = capsys.readouterr().err
     assert "읽을 권한이 없습니다" in err and str(path) in err and "Traceback" not in err
+    dataset = write(tmp_path / "dev.json", json.dumps(korquad("q-1"), ensure_ascii=False))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read_bytes(path) if self == dataset else real_read_bytes(self))
+    assert korquad_eval([str(dataset), str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {dataset}, whole file: 이 파일을 읽을 권한이 없습니다" in err and "chmod u+r" in err
 
 
 def test_an_unreadable_folder_says_so_instead_of_holding_no_file(

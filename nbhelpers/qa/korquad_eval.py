@@ -199,6 +199,9 @@ def _load(path: str, role: str) -> Any:
     fix = f"pass the {role} file as JSON; a truncated file is best written again."
     try:
         return read_json(Path(path), fix)
+    except PermissionError:
+        raise CorpusFormatError(path, "whole file", "이 파일을 읽을 권한이 없습니다",
+                                f"chmod u+r '{path}' 로 읽기 권한을 주거나, 읽을 수 있는 곳에 복사해 그 경로를 쓰세요.") from None
     except OSError as error:
         raise CorpusFormatError(path, "whole file", f"cannot read the {role} file ({error.strerror})",
                                 "check the path; usage: korquad-eval DATASET PREDICTIONS.") from None
