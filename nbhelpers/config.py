@@ -27,6 +27,7 @@ import dataclasses
 import difflib
 import importlib
 import itertools
+import math
 import os
 import re
 import tempfile
@@ -137,6 +138,9 @@ class BaseConfig:
     SMOKE: ClassVar[dict[str, Any]] = {}
     """Chapter-specific values of the smoke profile, on top of ``SMOKE_COMMON``."""
 
+    CORPUS_TASK: ClassVar[str] = ""
+    """``CorpusSpec.task`` of the corpora this chapter trains on; another chapter's corpus is refused."""
+
     @property
     def uses_embedded_samples(self) -> bool:
         """Whether training and validation read exactly the package's embedded sample files.
@@ -245,9 +249,13 @@ def smoke_values(config: BaseConfig) -> dict[str, Any]:
     from nbhelpers.registry import get_corpus, sample_files
 
     values = dict(SMOKE_COMMON)
-    spec = get_corpus(config.corpus_name)
-    values["train_file"] = ",".join(str(p) for p in sample_files(spec, "train"))
-    values["val_file"] = ",".join(str(p) for p in sample_files(spec, "val"))
+    try:
+        spec = get_corpus(config.corpus_name)
+    except KeyError:  # validate_config names the corpus and the fix
+        spec = None
+    if spec is not None:
+        values["train_file"] = ",".join(str(p) for p in sample_files(spec, "train"))
+        values["val_file"] = ",".join(str(p) for p in sample_files(spec, "val"))
     values.update(type(config).SMOKE)
     return values
 
@@ -256,7 +264,10 @@ def dryrun_values(config: BaseConfig) -> dict[str, Any]:
     """What the dryrun profile changes: the kcbert-shaped BERT, the embedded sample, ``max_steps``; nothing else."""
     from nbhelpers.registry import get_corpus, sample_files
 
-    spec = get_corpus(config.corpus_name)
+    try:
+        spec = get_corpus(config.corpus_name)
+    except KeyError:  # validate_config names the corpus and the fix
+        return {"pretrained_model_name": DRYRUN_MODEL, "max_steps": DRYRUN_MAX_STEPS}
     return {
         "pretrained_model_name": DRYRUN_MODEL,
         "train_file": ",".join(str(p) for p in sample_files(spec, "train")),
@@ -352,28 +363,146 @@ def _check_variable_names(env: Mapping[str, str], names: list[str]) -> None:
     )
 
 
-def validate_config(config: BaseConfig) -> None:
-    """Raise ``ConfigError`` listing every value that cannot work, each with its fix."""
+SEED_RANGE = (0, 2**32 - 1)
+"""Seeds NumPy accepts (``set_seed`` seeds NumPy too)."""
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _known_strategies() -> list[str]:
+    from pytorch_lightning.strategies import StrategyRegistry
+
+    return ["auto", *sorted(StrategyRegistry.available_strategies())]
+
+
+def _corpus_problem(config: BaseConfig) -> str | None:
+    """Why the config's corpus name cannot work (unknown, misspelt, another chapter's), or None."""
+    from nbhelpers.registry import CORPORA
+
+    name = config.corpus_name
+    task = type(config).CORPUS_TASK
+    own = sorted(n for n, spec in CORPORA.items() if not task or spec.task == task)
+    field = "downstream_corpus_name" if isinstance(config, DownstreamConfig) else "corpus_name"
+    if name in CORPORA and (not task or CORPORA[name].task == task):
+        return None
+    if name in CORPORA:
+        problem = f"다른 장의 말뭉치입니다({CORPORA[name].task})"
+    else:
+        close = difflib.get_close_matches(str(name), own, n=1)
+        problem = "등록된 말뭉치가 아닙니다" + (f"({close[0]!r}의 오타인가요?)" if close else "")
+    return f"{field}={name!r}: {problem}. 고치는 법: 이 장의 말뭉치 {', '.join(map(repr, own))} 가운데 하나를 쓰세요."
+
+
+def _model_dir_problem(model_dir: str, config: BaseConfig) -> str | None:
+    """Why the run folder cannot be written (a file on the way, no permission), or None; nothing is created."""
+    field = "downstream_model_dir" if isinstance(config, DownstreamConfig) else "model_dir"
+    path = os.path.abspath(os.path.expanduser(model_dir))
+    existing = path
+    while not os.path.exists(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return (f"{field}={model_dir!r}: 폴더가 있어야 할 자리에 파일이 있습니다({existing}). "
+                "고치는 법: 다른 폴더 이름을 쓰세요.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return (f"{field}={model_dir!r}: 이 폴더에 쓸 권한이 없어 체크포인트를 저장할 수 없습니다({existing}). "
+                "고치는 법: 쓸 수 있는 폴더(Colab이면 Drive의 폴더)를 쓰세요.")
+    return None
+
+
+def _devices_problem(config: BaseConfig) -> str | None:
+    """More GPUs or TPU chips asked for than this machine has (looked up only when more than one is asked for).
+
+    On the CPU ``devices`` counts processes, which Lightning runs however many cores there are.
+    """
+    if not _is_int(config.devices) or config.devices <= 1 or config.accelerator not in ACCELERATORS:
+        return None
+    try:
+        found = detect_accelerator(config.accelerator)
+    except (RuntimeError, ValueError):
+        return None  # the accelerator itself is missing: _derive_runtime says so with its fix
+    if found.kind == "cpu" or config.devices <= found.devices:
+        return None
+    unit = {"gpu": "GPU가", "tpu": "TPU 칩이"}[found.kind]
+    return (f"devices={config.devices!r}: 이 런타임에는 {unit} {found.devices}개뿐입니다. "
+            "고치는 법: 0(찾은 장치 모두)으로 두거나 그 이하로 쓰세요.")
+
+
+def validate_config(config: BaseConfig, detect_devices: bool = True) -> None:
+    """Raise ``ConfigError`` listing every value that cannot work, each with its fix (in Korean).
+
+    ``detect_devices``: also compare ``devices`` with what this machine has (``check_resolved`` skips it:
+    ``resolve_config`` already did).
+    """
     problems: list[str] = []
-    if config.epochs <= 0:
-        problems.append(f"epochs={config.epochs!r}: train for at least 1 epoch (max_steps stops a run earlier).")
-    if not 0 <= config.warmup_ratio < 1:
-        problems.append(f"warmup_ratio={config.warmup_ratio!r}: use a fraction of the steps in [0, 1), e.g. 0.1.")
+
+    def bad(name: str, problem: str, fix: str) -> None:
+        problems.append(f"{name}={getattr(config, name)!r}: {problem}. 고치는 법: {fix}")
+
+    if isinstance(config, DownstreamConfig) and not str(config.pretrained_model_name).strip():
+        bad("pretrained_model_name", "모델 이름이 비어 있습니다", "'beomi/kcbert-base'처럼 허브의 모델 이름이나 폴더 경로를 쓰세요.")
+    if not str(config.data_root).strip():
+        bad("data_root", "말뭉치를 둘 폴더가 비어 있습니다", "'~/Korpora'처럼 폴더 경로를 쓰세요.")
+    if not _is_int(config.max_seq_length) or config.max_seq_length <= 0:
+        bad("max_seq_length", "1 이상의 정수여야 합니다", "128처럼 쓰세요(모델의 max_position_embeddings 이하).")
+    if not _is_int(config.batch_size) or config.batch_size < 0:
+        bad("batch_size", "0 이상의 정수여야 합니다", "0(가속기에 맞춰 자동)이나 32처럼 쓰세요.")
+    if not _is_number(config.learning_rate) or not math.isfinite(config.learning_rate) or config.learning_rate <= 0:
+        bad("learning_rate", "유한한 양수여야 합니다(inf나 nan은 가중치를 망가뜨립니다)", "미세 조정은 5e-5처럼 쓰세요.")
+    if not _is_number(config.weight_decay) or not math.isfinite(config.weight_decay) or config.weight_decay < 0:
+        bad("weight_decay", "0 이상의 유한한 수여야 합니다", "0.01처럼 쓰세요(0이면 감쇠하지 않습니다).")
+    if not _is_number(config.warmup_ratio) or not 0 <= config.warmup_ratio < 1:
+        bad("warmup_ratio", "스텝 가운데 워밍업할 비율로, 0 이상 1 미만이어야 합니다", "0.1처럼 쓰세요.")
+    if not _is_int(config.epochs) or config.epochs <= 0:
+        bad("epochs", "적어도 1 에폭은 학습해야 합니다", "1 이상으로 쓰세요(더 일찍 멈추려면 max_steps를 쓰세요).")
+    if not _is_int(config.max_steps) or (config.max_steps != -1 and config.max_steps <= 0):
+        bad("max_steps", "-1이거나 1 이상이어야 합니다", "-1(에폭을 모두 학습)이나 멈출 스텝 수를 쓰세요.")
+    if (not _is_number(config.gradient_clip_val) or not math.isfinite(config.gradient_clip_val)
+            or config.gradient_clip_val < 0):
+        bad("gradient_clip_val", "0 이상의 유한한 수여야 합니다", "1.0처럼 쓰세요(0이면 자르지 않습니다).")
+    if not _is_int(config.seed) or not SEED_RANGE[0] <= config.seed <= SEED_RANGE[1]:
+        bad("seed", f"NumPy가 받는 시드는 {SEED_RANGE[0]}부터 {SEED_RANGE[1]:,}까지의 정수입니다", "7처럼 쓰세요.")
+    if config.accelerator not in ACCELERATORS:
+        bad("accelerator", "알 수 없는 가속기입니다", "'auto'(TPU, GPU, CPU 순), 'tpu', 'gpu', 'cpu' 가운데 하나를 쓰세요.")
+    if not _is_int(config.devices) or config.devices < 0:
+        bad("devices", "0 이상의 정수여야 합니다", "0(찾은 장치 모두)이나 쓸 장치 수를 쓰세요.")
+    elif detect_devices and (problem := _devices_problem(config)):
+        problems.append(problem)
     if config.precision and config.precision not in PRECISIONS:
         close = difflib.get_close_matches(str(config.precision), PRECISIONS, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        problems.append(f"precision={config.precision!r}: {hint}use one of {', '.join(PRECISIONS[:6])}, "
-                        "or '' to choose for the accelerator.")
-    if config.accelerator not in ACCELERATORS:
-        problems.append(f"accelerator={config.accelerator!r}: use 'auto' (TPU, then GPU, then CPU), 'tpu', 'gpu' "
-                        "or 'cpu'.")
-    if config.devices < 0:
-        problems.append(f"devices={config.devices!r}: use 0 for every device found, or how many to use.")
-    if config.checkpoint_every_minutes < 0:
-        problems.append(f"checkpoint_every_minutes={config.checkpoint_every_minutes!r}: use 0 (only at epoch "
-                        "ends) or a number of minutes, e.g. 20.")
+        hint = f"{close[0]!r}의 오타인가요? " if close else ""
+        bad("precision", f"알 수 없는 정밀도입니다. {hint}".rstrip(),
+            f"{', '.join(PRECISIONS[:6])} 가운데 하나를 쓰거나, 비워 두어 가속기에 맞게 고르세요.")
+    if config.strategy != "auto" and config.strategy not in _known_strategies():
+        close = difflib.get_close_matches(str(config.strategy), _known_strategies(), n=1)
+        bad("strategy", "Lightning이 모르는 strategy입니다" + (f"({close[0]!r}의 오타인가요?)" if close else ""),
+            "'auto'로 두세요(GPU가 여럿이면 ddp_notebook을 고릅니다).")
+    if not _is_int(config.num_workers) or config.num_workers < -1:
+        bad("num_workers", "-1 이상의 정수여야 합니다", "-1(자동), 0(메인 프로세스) 또는 워커 수를 쓰세요.")
+    if not _is_int(config.log_every_n_steps) or config.log_every_n_steps <= 0:
+        bad("log_every_n_steps", "1 이상의 정수여야 합니다", "50처럼 쓰세요.")
+    if (not _is_number(config.checkpoint_every_minutes) or math.isnan(config.checkpoint_every_minutes)
+            or config.checkpoint_every_minutes < 0):
+        bad("checkpoint_every_minutes", "0 이상의 분이어야 합니다", "0(에폭 끝에만 저장)이나 20처럼 쓰세요.")
+    try:
+        parse_max_time(config.max_time)
+    except (ValueError, AttributeError):
+        bad("max_time", "기간이 아닙니다", '"00:11:00:00"(11시간)처럼 일:시:분:초로 쓰거나, 비워 두어 제한 없이 학습하세요.')
+    try:
+        corpus, model_dir = _corpus_problem(config), config.model_dir
+    except NotImplementedError:  # a config class that names no corpus or run folder: nothing to check
+        corpus, model_dir = None, ""
+    if corpus is not None:
+        problems.append(corpus)
+    if model_dir and (problem := _model_dir_problem(model_dir, config)) is not None:
+        problems.append(problem)
     if problems:
-        raise ConfigError("Config error: " + " ".join(problems))
+        raise ConfigError(f"설정 값 {len(problems)}개를 쓸 수 없습니다.\n- " + "\n- ".join(problems))
 
 
 def check_resolved(config: BaseConfig) -> None:
@@ -392,7 +521,7 @@ def check_resolved(config: BaseConfig) -> None:
             "the config cell failed after this config was made, so it is not the config you set. How to fix: "
             "correct the error shown under the config cell, run that cell again, then this cell."
         )
-    validate_config(config)
+    validate_config(config, detect_devices=False)
 
 
 _DURATION = re.compile(r"(\d+):(\d\d):(\d\d):(\d\d)")

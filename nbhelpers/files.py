@@ -3,6 +3,12 @@
 Every reader goes through these helpers so that a bad byte, a broken JSON document or a short TSV row
 is reported the same way: the file, the line and the fix. A folder stands for the files of the corpus's
 format in it (KMOU NER is distributed as a folder of 1,427 files), wherever a path is accepted.
+
+Text is checked before it is read: UTF-16 (Windows Notepad's "Unicode"), with or without its byte-order
+mark, is refused by name instead of being read as text full of NUL characters, and a file or folder the
+session may not read says so (the path and the fix) instead of a traceback or "no such file". Lines come
+out in Unicode NFC (``nbhelpers.text``), so a file saved on macOS reads the same as one saved elsewhere;
+JSON readers normalise the values they take, because offsets into them must be recomputed.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from nbhelpers.errors import CorpusFormatError, clip, quote
+from nbhelpers.text import to_nfc
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +42,34 @@ def describe_files(files: Sequence[Path], shown: int = 3) -> str:
     return f"{len(files):,} file{'s' if len(files) != 1 else ''}: {names}{', ...' if len(files) > shown else ''}"
 
 
+def permission_denied(path: Path, folder: bool = False) -> PermissionError:
+    """The error for a file or folder this session may not read: the path and how to get at it."""
+    what = "폴더를" if folder else "파일을"
+    return PermissionError(
+        f"{path}: 이 {what} 읽을 권한이 없습니다. 고치는 법: chmod -R u+rX '{path}' 로 읽기 권한을 주거나, "
+        f"읽을 수 있는 곳에 복사해 그 경로를 쓰세요."
+    )
+
+
+def _is_readable_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder; one whose entries may not be listed raises ``permission_denied``."""
+    try:
+        if not path.is_dir():
+            return False
+    except PermissionError:
+        raise permission_denied(path) from None
+    if not os.access(path, os.R_OK | os.X_OK):
+        # glob would list nothing and the learner would read "the folder has no file".
+        raise permission_denied(path, folder=True)
+    return True
+
+
 def folder_files(folder: Path, patterns: Sequence[str]) -> list[Path]:
     """The files of ``folder`` (not its subfolders) matching ``patterns``, sorted by name; hidden files skipped.
 
     Hidden files are editor and macOS leftovers (``.DS_Store``, ``._00827_NER.txt``), never corpus files.
     """
+    _is_readable_folder(folder)
     files = sorted(
         {f for pattern in patterns for f in folder.glob(pattern) if f.is_file() and not f.name.startswith(".")}
     )
@@ -57,7 +87,7 @@ def as_paths(paths: Paths, patterns: Sequence[str] = ANY_FILE) -> list[Path]:
     items = [paths] if isinstance(paths, (str, Path)) else paths
     result: list[Path] = []
     for item in (Path(p) for p in items):
-        result.extend(folder_files(item, patterns) if item.is_dir() else [item])
+        result.extend(folder_files(item, patterns) if _is_readable_folder(item) else [item])
     return result
 
 
@@ -72,7 +102,7 @@ def expand_user_files(value: str, patterns: Sequence[str] = ANY_FILE) -> list[Pa
             continue
         item = os.path.expanduser(item)
         matches = [Path(m) for m in sorted(glob.glob(item))] if glob.has_magic(item) else [Path(item)]
-        if not matches or not all(m.is_file() or m.is_dir() for m in matches):
+        if not matches or not all(_exists(m) for m in matches):
             raise FileNotFoundError(
                 f"{clip(item)}: no such file or folder. How to fix: check train_file/val_file "
                 "(NBHELPERS_TRAIN_FILE, NBHELPERS_VAL_FILE); several paths are separated by commas, may "
@@ -82,15 +112,40 @@ def expand_user_files(value: str, patterns: Sequence[str] = ANY_FILE) -> list[Pa
     return paths
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.is_file() or path.is_dir()
+    except PermissionError:  # a folder on the way may not be entered: say so, not "no such file"
+        raise permission_denied(path) from None
+
+
 def check_not_empty(path: Path, found: int, problem: str, fix: str) -> None:
     """Raise ``problem`` when ``path`` gave no examples: an empty file fails now, not as an IndexError hours later."""
     if found == 0:
         raise CorpusFormatError(path, "whole file", problem, fix)
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def read_text(path: Path) -> str:
-    """A corpus file as text: UTF-8 with or without a BOM; anything else is an error naming the line."""
-    data = path.read_bytes()
+    """A corpus file as text, as written: UTF-8 with or without a BOM; anything else is an error naming the line.
+
+    UTF-16 and UTF-32 are refused by name: without a byte-order mark their ASCII characters are valid
+    UTF-8 with a NUL byte between them, which would otherwise be read as text. No corpus text holds NUL.
+    """
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise permission_denied(path) from None
+    nul = data.find(b"\0")
+    if data.startswith(_UTF16_BOMS) or nul >= 0:
+        line = 1 if data.startswith(_UTF16_BOMS) else data[:nul].count(b"\n") + 1
+        raise CorpusFormatError(
+            path, f"line {line}", "UTF-16(또는 UTF-32)으로 저장된 파일입니다(NUL 바이트가 있습니다)",
+            "UTF-8로 다시 저장하세요(메모장: 다른 이름으로 저장 > 인코딩 UTF-8, "
+            "터미널: iconv -f UTF-16 -t UTF-8 원래파일 > 새파일).",
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -102,12 +157,12 @@ def read_text(path: Path) -> str:
 
 
 def read_lines(path: Path) -> list[str]:
-    """Lines of a UTF-8 corpus file, split on ``\n`` only (``\r`` dropped).
+    """Lines of a UTF-8 corpus file in Unicode NFC, split on ``\n`` only (``\r`` dropped).
 
     Not ``str.splitlines``: it also breaks at U+2028 and similar characters that news text contains
     inside sentences, which would shift every line number after them.
     """
-    return [line.removesuffix("\r") for line in read_text(path).split("\n")]
+    return [line.removesuffix("\r") for line in to_nfc(read_text(path)).split("\n")]
 
 
 def read_json(path: Path, fix: str) -> Any:

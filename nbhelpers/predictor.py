@@ -8,7 +8,9 @@ then the CPU). That matters because Lightning moves the model back to the CPU af
 ``validate``: predicting the 50,000 NSMC test reviews there takes hours on Colab's 2 vCPUs. Inputs go
 through the model from the longest to the shortest (``batching.length_order``), so each batch pads to
 a length close to its own rows', and the results are put back in input order; long inputs show a
-progress bar. The chapters' predictors (``Classifier``, ``EntityRecognizer``, ``QuestionAnswerer``,
+progress bar. Inputs are checked where they enter (:func:`text_inputs`): a lone string where a list
+belongs is refused (it would be predicted one character at a time), an empty list gives an empty list,
+and text is turned into Unicode NFC (decomposed Hangul from macOS would be all ``[UNK]``). The chapters' predictors (``Classifier``, ``EntityRecognizer``, ``QuestionAnswerer``,
 ``MaskedLanguageModel``) only say how to turn their inputs into features and outputs into answers.
 
 Checkpoints are read with ``weights_only=True`` (``nbhelpers.checkpoints``): a crafted ``.ckpt`` cannot
@@ -38,6 +40,7 @@ from nbhelpers.batching import length_order, padding_for
 from nbhelpers.checkpoints import load_checkpoint_file
 from nbhelpers.rundir import record_output, recover_replacement, replace_folder
 from nbhelpers.runtime import tpu_chip_count
+from nbhelpers.text import to_nfc
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -125,6 +128,32 @@ def model_from_checkpoint(path: str | Path, auto_class: type) -> tuple[PreTraine
     state = {k.removeprefix("model."): v for k, v in checkpoint["state_dict"].items() if k.startswith("model.")}
     model.load_state_dict(state)
     return model.eval(), dict(checkpoint.get("hyper_parameters", {}))
+
+
+def checked_texts(values: Sequence[str] | str, argument: str, call: str) -> list[str]:
+    """``values`` as a list, as given; a lone string or a non-text item is a ``TypeError`` showing ``call``.
+
+    A string is a sequence of characters, so without this check ``predict("문장")`` would answer once per
+    character.
+    """
+    if isinstance(values, str):
+        raise TypeError(
+            f"{argument}에 문자열 하나를 주었습니다(그대로 두면 글자마다 따로 예측합니다). "
+            f"고치는 법: {call}처럼 리스트로 주세요. 결과도 리스트이니 [0]으로 꺼내면 됩니다."
+        )
+    texts = list(values)
+    for index, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(
+                f"{argument}[{index}]: 문자열이 아니라 {type(text).__name__}입니다. 고치는 법: {call}처럼 "
+                "문자열의 리스트로 주세요."
+            )
+    return texts
+
+
+def text_inputs(values: Sequence[str] | str, argument: str, call: str) -> list[str]:
+    """``values`` checked by :func:`checked_texts`, in Unicode NFC: what the tokenizer can read."""
+    return [to_nfc(text) for text in checked_texts(values, argument, call)]
 
 
 def load_trained_model(path: str | Path, auto_class: type) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:

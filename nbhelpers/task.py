@@ -6,6 +6,10 @@ the learning rate never moved. Here AdamW and a linear warm-up and decay are ret
 parameter's shape, as nanoGPT does, not by its name: matrices (linear layers, embeddings) are
 decayed, 1-D tensors (biases, LayerNorm scales and shifts) are not, whatever a model calls them
 (``LayerNorm``, ``layer_norm``, ``ln_1``, ``norm``).
+
+A loss that turns NaN or infinite (a learning rate far too high, an overflow) would ruin the weights at
+the next optimizer step and train a broken model for hours; every task stops there instead, before the
+backward pass, with :class:`NonFiniteLossError` and the fix, and ``finish_training`` refuses to report it.
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ def describe_groups(groups: list[dict[str, Any]]) -> str:
     )
 
 
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite: the run stops before the weights are updated with it."""
+
+
 class TaskBase(pl.LightningModule):
     """A Hugging Face model trained with AdamW and a linear warm-up/decay schedule.
 
@@ -58,6 +66,26 @@ class TaskBase(pl.LightningModule):
         super().__init__()
         self.model = model
         self.save_hyperparameters(ignore=["model"])
+
+    nonfinite_loss_step: int | None = None
+    """Global step at which a NaN or infinite training loss was found (training stopped there), else None."""
+
+    def on_before_backward(self, loss: torch.Tensor) -> None:
+        # Reading the loss makes the CPU wait for the GPU or TPU before it queues the backward pass, so it is
+        # read only on the steps that are logged anyway: NaN weights stay NaN, so a late check still stops the
+        # run, a few steps later, before anything is reported.
+        if self.trainer.global_step % max(1, self.trainer.log_every_n_steps):
+            return
+        if bool(torch.isfinite(loss.detach()).all()):
+            return
+        self.nonfinite_loss_step = self.trainer.global_step
+        kind = "NaN이" if bool(torch.isnan(loss.detach()).any()) else "무한대가"
+        raise NonFiniteLossError(
+            f"학습 손실이 {kind} 되어 {self.trainer.global_step + 1}번째 스텝에서 학습을 멈췄습니다(이대로 두면 가중치가 모두 "
+            "망가집니다). "
+            f"고치는 법: learning_rate(지금 {self.hparams.learning_rate:g})를 낮추고(미세 조정은 보통 5e-5), "
+            "gradient_clip_val을 1.0으로 두고 설정 셀부터 다시 실행하세요."
+        )
 
     def on_fit_start(self) -> None:
         # from_pretrained returns the model in eval mode and Lightning 2.x keeps submodule modes as it

@@ -255,6 +255,12 @@ def finish_training(
     run = read_run_file(config.model_dir)
     global_step = max(trainer.global_step, int(run.get("global_step") or 0))
     best = best_checkpoint_path(trainer, config)
+    nonfinite = getattr(task, "nonfinite_loss_step", None)
+    if nonfinite is not None:
+        raise RuntimeError(
+            f"학습 손실이 {nonfinite + 1}번째 스텝에서 NaN 또는 무한대가 되어 멈춘 학습이라, metrics.json과 내보낸 모델을 그대로 "
+            "둡니다. 고치는 법: learning_rate를 낮추고 설정 셀부터 다시 실행하세요."
+        )
     if trainer.interrupted:
         raise RuntimeError(
             f"Training was interrupted at global step {global_step}, so metrics.json and the export are left as "

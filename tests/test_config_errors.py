@@ -36,14 +36,14 @@ def no_korpora(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("values", "words"),
     [
-        ({"epochs": 0}, "epochs=0: train for at least 1 epoch"),
+        ({"epochs": 0}, "epochs=0: 적어도 1 에폭은 학습해야 합니다"),
         ({"epochs": -2}, "epochs=-2"),
-        ({"warmup_ratio": 1.0}, "warmup_ratio=1.0: use a fraction of the steps in [0, 1)"),
+        ({"warmup_ratio": 1.0}, "warmup_ratio=1.0: 스텝 가운데 워밍업할 비율로, 0 이상 1 미만"),
         ({"warmup_ratio": -0.1}, "warmup_ratio=-0.1"),
         ({"precision": "fp16"}, "precision='fp16'"),
-        ({"precision": "16-mix"}, "did you mean '16-mixed'?"),
-        ({"accelerator": "gpuu"}, "accelerator='gpuu': use 'auto'"),
-        ({"devices": -1}, "devices=-1: use 0 for every device found"),
+        ({"precision": "16-mix"}, "'16-mixed'의 오타인가요?"),
+        ({"accelerator": "gpuu"}, "accelerator='gpuu': 알 수 없는 가속기입니다. 고치는 법: 'auto'"),
+        ({"devices": -1}, "devices=-1: 0 이상의 정수여야 합니다. 고치는 법: 0(찾은 장치 모두)"),
     ],
 )
 def test_values_that_cannot_work_are_errors_with_the_fix(values: dict, words: str) -> None:

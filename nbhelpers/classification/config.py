@@ -21,6 +21,7 @@ class ClassificationConfig(DownstreamConfig):
     downstream_corpus_name: str = "nsmc"
     max_seq_length: int = 128
     epochs: int = 3
+    CORPUS_TASK: ClassVar[str] = "classification"
 
     # Six epochs, not the common four: with the real 10 % warm-up the tiny BERT has too few full-rate steps in
     # four epochs and can stay near chance on the ~400 sample reviews (measured: 0.54 with four, 0.97 with six).
@@ -40,5 +41,6 @@ class PairClassificationConfig(DownstreamConfig):
     downstream_corpus_name: str = "klue-nli"
     max_seq_length: int = 64
     epochs: int = 5
+    CORPUS_TASK: ClassVar[str] = "pair-classification"
 
     SMOKE: ClassVar[dict[str, Any]] = {"epochs": 10}

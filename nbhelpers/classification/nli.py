@@ -2,15 +2,25 @@
 
 Both map to the book's label ids: entailment 0, contradiction 1, neutral 2. An unknown label is an
 error naming the item (KLUE's ``guid``, or the KorNLI line), never a silent skip.
+
+A pair whose premise or hypothesis is empty (a shifted column, a lost cell) is an error naming it in the
+learner's files; in the downloaded files (``PINNED_NAMES``), which a learner cannot fix, it is skipped and
+counted in a warning. Text is read in Unicode NFC (``nbhelpers.text``).
 """
 
 from __future__ import annotations
+
+import logging
+from pathlib import Path
 
 from nbhelpers.classification.examples import ClassificationExample, count_label_names
 from nbhelpers.download import RemoteFile
 from nbhelpers.errors import CorpusFormatError, quote
 from nbhelpers.files import Paths, as_paths, check_not_empty, iter_tsv_rows, read_json
 from nbhelpers.registry import CorpusSpec, register
+from nbhelpers.text import to_nfc
+
+logger = logging.getLogger(__name__)
 
 NLI_LABELS = ("entailment", "contradiction", "neutral")
 KORNLI_HEADER = ["sentence1", "sentence2", "gold_label"]
@@ -20,6 +30,9 @@ _KLUE_COMMIT = "3efd98708a40ff49251fddde35453f8fbb11f536"
 _KLUE_RAW = f"https://raw.githubusercontent.com/KLUE-benchmark/KLUE/{_KLUE_COMMIT}/klue_benchmark/klue-nli-v1.1"
 _KORNLI_COMMIT = "0df0fe7d496eb61b092e022e238c2230b29f1cbc"
 _KORNLI_RAW = f"https://raw.githubusercontent.com/kakaobrain/kor-nlu-datasets/{_KORNLI_COMMIT}/KorNLI"
+PINNED_NAMES = ("klue-nli-v1.1_train.json", "klue-nli-v1.1_dev.json", "multinli.train.ko.tsv",
+                "snli_1.0_train.ko.tsv", "xnli.dev.ko.tsv")
+"""Names of the downloaded files, whose empty pairs are skipped with a warning rather than refused."""
 
 
 def _label_id(label: object, path: str, location: str) -> int:
@@ -29,6 +42,26 @@ def _label_id(label: object, path: str, location: str) -> int:
             f"use one of {', '.join(NLI_LABELS)} (the book maps them to 0, 1, 2).",
         )
     return NLI_LABELS.index(label)  # type: ignore[arg-type]
+
+
+def _has_both_sentences(premise: str, hypothesis: str, path: Path, location: str, skipped: list[str]) -> bool:
+    """False (and the pair noted in ``skipped``) for an empty side in a downloaded file; an error in the learner's."""
+    empty = [name for name, text in (("전제(premise)", premise), ("가설(hypothesis)", hypothesis)) if not text.strip()]
+    if not empty:
+        return True
+    if path.name in PINNED_NAMES:
+        skipped.append(location)
+        return False
+    problem = "전제(premise)와 가설(hypothesis)이 모두" if len(empty) == 2 else f"{empty[0]}{'가' if '전제' in empty[0] else '이'}"
+    raise CorpusFormatError(
+        path, location, f"{problem} 비어 있습니다",
+        "두 문장(premise, hypothesis)을 모두 채우거나 그 쌍을 지우세요. 칸이 밀렸다면 문장 안의 탭을 지우세요.",
+    )
+
+
+def _warn_skipped(path: Path, skipped: list[str]) -> None:
+    if skipped:
+        logger.warning("%s: skipped %d pair(s) with an empty sentence: %s", path, len(skipped), skipped[:5])
 
 
 def read_klue_nli(paths: Paths) -> list[ClassificationExample]:
@@ -41,6 +74,7 @@ def read_klue_nli(paths: Paths) -> list[ClassificationExample]:
                                     "wrap the items in [ ... ] as KLUE's files do.")
         check_not_empty(path, len(items), "the list is empty: no premise/hypothesis pairs",
                         "put at least one {\"guid\", \"premise\", \"hypothesis\", \"gold_label\"} object in the list.")
+        skipped: list[str] = []
         for index, item in enumerate(items):
             guid = item.get("guid", f"item {index}") if isinstance(item, dict) else f"item {index}"
             missing = [key for key in ("premise", "hypothesis", "gold_label") if not isinstance(item, dict)
@@ -49,7 +83,10 @@ def read_klue_nli(paths: Paths) -> list[ClassificationExample]:
                 raise CorpusFormatError(path, f"guid {guid}", f"missing or non-text field(s) {missing}",
                                         "every item needs guid, premise, hypothesis and gold_label strings.")
             label = _label_id(item["gold_label"], str(path), f"guid {guid}")
-            examples.append(ClassificationExample(str(guid), item["premise"], item["hypothesis"], label))
+            premise, hypothesis = to_nfc(item["premise"]), to_nfc(item["hypothesis"])
+            if _has_both_sentences(premise, hypothesis, path, f"guid {guid}", skipped):
+                examples.append(ClassificationExample(str(guid), premise, hypothesis, label))
+        _warn_skipped(path, skipped)
     return examples
 
 
@@ -58,9 +95,12 @@ def read_kornli(paths: Paths) -> list[ClassificationExample]:
     examples: list[ClassificationExample] = []
     for path in as_paths(paths, KORNLI_PATTERNS):
         before = len(examples)
+        skipped: list[str] = []
         for line_number, fields in iter_tsv_rows(path, KORNLI_HEADER, "premise<TAB>hypothesis<TAB>label"):
             label = _label_id(fields[2], str(path), f"line {line_number}")
-            examples.append(ClassificationExample(f"{path.name}:{line_number}", fields[0], fields[1], label))
+            if _has_both_sentences(fields[0], fields[1], path, f"line {line_number}", skipped):
+                examples.append(ClassificationExample(f"{path.name}:{line_number}", fields[0], fields[1], label))
+        _warn_skipped(path, skipped)
         check_not_empty(path, len(examples) - before, "no premise/hypothesis pairs: only the header",
                         "add one 'premise<TAB>hypothesis<TAB>label' line per pair after the header.")
     return examples

@@ -10,7 +10,7 @@ from transformers import (
 )
 
 from nbhelpers.encoding import encode_in_chunks
-from nbhelpers.predictor import Predictor
+from nbhelpers.predictor import Predictor, text_inputs
 
 
 @dataclass(frozen=True, repr=False)
@@ -46,7 +46,13 @@ class Classifier(Predictor):
     def predict(
         self, texts: Sequence[str], text_pairs: Sequence[str] | None = None, batch_size: int = 64
     ) -> list[ClassificationPrediction]:
-        """The label and the probability of every label, for each text (or pair), in input order."""
+        """The label and the probability of every label, for each text (or pair), in input order.
+
+        ``texts`` is a list (one string is refused, see :func:`nbhelpers.predictor.text_inputs`); no texts give [].
+        """
+        texts = text_inputs(texts, "texts", 'predict(["정말 재미있어요"])')
+        if text_pairs is not None:
+            text_pairs = text_inputs(text_pairs, "text_pairs", 'predict(["전제 문장"], ["가설 문장"])')
         if not texts:
             return []
         id2label = self.model.config.id2label

@@ -91,10 +91,35 @@ def _check_types(spans: Sequence[EntitySpan], known: Sequence[str], path: Path, 
         )
 
 
+# What is left of a tag that ``parse_tagged`` did not take: a type in lower case, blanks inside the brackets.
+_BROKEN_TAG = re.compile(r"<[^<>:]*:\s*[A-Za-z]+\s*>")
+
+
+def _broken_tag(plain: str, spans: Sequence[EntitySpan]) -> str | None:
+    """What is wrong with the first tag written almost right (``<서울:loc>``, ``< 서울:LOC>``), if any."""
+    for span in spans:
+        if span.text != span.text.strip():
+            return f"읽지 못한 태그 {quote_text(f'<{span.text}:{span.label}>')}: 개체의 앞이나 뒤에 공백이 있습니다"
+    match = _BROKEN_TAG.search(plain)
+    if match is None:
+        return None
+    tag = match.group()
+    kind = tag[tag.rindex(":") + 1 : -1]
+    reason = (f"유형 {quote_text(kind.strip())}에 소문자가 있습니다" if kind.strip() != kind.strip().upper()
+              else "태그 안에 공백이 있습니다")
+    return f"읽지 못한 태그 {quote_text(tag)}: {reason}"
+
+
 def _check_pair(raw: str, tagged: str, path: Path, location: str) -> tuple[str, list[EntitySpan]]:
     plain, spans = parse_tagged(tagged)
     # Trailing blanks differ between the two lines in some hand-edited files; they hold no entity.
     if plain.rstrip() != raw.rstrip():
+        broken = _broken_tag(plain, spans)
+        if broken is not None:
+            raise CorpusFormatError(
+                path, location, broken,
+                "<서울:LOC>처럼 '<' 바로 뒤에 개체를, ':' 바로 뒤에 대문자 유형을 공백 없이 쓰세요.",
+            )
         at = next((i for i, (a, b) in enumerate(zip(plain, raw)) if a != b), min(len(plain), len(raw)))
         raise CorpusFormatError(
             path,

@@ -15,7 +15,8 @@ from transformers import (
 from nbhelpers.ner.examples import NERExample
 from nbhelpers.ner.features import NERCollator, decode_entity_spans, encode_ner
 from nbhelpers.ner.spans import EntitySpan, mark_entities, to_tagged
-from nbhelpers.predictor import Predictor
+from nbhelpers.predictor import Predictor, checked_texts
+from nbhelpers.text import nfc_with_offsets, original_span
 
 ENTITY_COLOURS = {
     "PER": "#fde2e4", "PS": "#fde2e4", "ORG": "#d7e3fc", "OG": "#d7e3fc", "LOC": "#d8f3dc", "LC": "#d8f3dc",
@@ -67,6 +68,8 @@ class EntityRecognizer(Predictor):
 
     def predict_examples(self, examples: Sequence[NERExample], batch_size: int = 64) -> list[list[EntitySpan]]:
         """Predicted spans for each sentence, in input order (gold entities, if any, are ignored)."""
+        if not examples:
+            return []
         dataset = encode_ner([NERExample(e.guid, e.text, ()) for e in examples], self.tokenizer, {"O": 0},
                              self.max_seq_length, self.stride)
         collator = NERCollator(self.tokenizer, **self.padding(self.max_seq_length))
@@ -84,9 +87,24 @@ class EntityRecognizer(Predictor):
         return decode_entity_spans(dataset, dict(enumerate(rows)), self.id2label)
 
     def predict(self, texts: Sequence[str], batch_size: int = 64) -> list[list[EntitySpan]]:
-        """Entity spans over the characters of each text."""
-        examples = [NERExample(f"input {i}", text, ()) for i, text in enumerate(texts)]
-        return self.predict_examples(examples, batch_size)
+        """Entity spans over the characters of each text as given; no texts give [].
+
+        The model reads each text in NFC (decomposed Hangul would be all ``[UNK]``); the spans are mapped
+        back to the text as given, so ``text[span.start:span.end] == span.text`` always holds.
+        """
+        originals = checked_texts(texts, "texts", 'predict(["김민준은 서울에 산다."])')
+        normalised = [nfc_with_offsets(text) for text in originals]
+        examples = [NERExample(f"input {i}", normal, ()) for i, (normal, _, _) in enumerate(normalised)]
+        predictions = self.predict_examples(examples, batch_size)
+        results: list[list[EntitySpan]] = []
+        for text, (normal, starts, ends), spans in zip(originals, normalised, predictions):
+            if normal is text:
+                results.append(spans)
+                continue
+            mapped = [original_span(starts, ends, span.start, span.end, len(text)) for span in spans]
+            results.append([EntitySpan(start, end, span.label, text[start:end])
+                            for (start, end), span in zip(mapped, spans)])
+        return results
 
     def tagged(self, text: str) -> str:
         """The text in the corpus's ``<text:TAG>`` notation."""

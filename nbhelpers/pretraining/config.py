@@ -44,6 +44,7 @@ class PretrainConfig(BaseConfig):
     whole_word_mask: bool = False
     short_seq_probability: float = 0.1
     nsp_probability: float = 0.5
+    CORPUS_TASK: ClassVar[str] = "pretraining"
 
     SMOKE: ClassVar[dict[str, Any]] = {
         "pretrained_model_name": "",

@@ -15,7 +15,9 @@ from transformers import (
     AutoModelForPreTraining,
 )
 
-from nbhelpers.predictor import Predictor
+from nbhelpers.errors import quote
+from nbhelpers.predictor import Predictor, text_inputs
+from nbhelpers.text import to_nfc
 
 
 def _prediction_logits(output: Any) -> torch.Tensor:
@@ -35,9 +37,13 @@ class MaskedLanguageModel(Predictor):
         """Per sentence, the mean log-probability of each token when it alone is masked.
 
         A masked LM's "how familiar is this": sentences seen in training tend to score higher than new
-        ones of the same kind, the gap membership-inference attacks on language models exploit.
+        ones of the same kind, the gap membership-inference attacks on language models exploit. No
+        sentences give [].
         """
-        encoded = self.tokenizer(list(sentences), truncation=True, max_length=self.max_seq_length)["input_ids"]
+        sentences = text_inputs(sentences, "sentences", 'pseudo_log_likelihoods(["서울은 한국의 수도이다."])')
+        if not sentences:
+            return []
+        encoded = self.tokenizer(sentences, truncation=True, max_length=self.max_seq_length)["input_ids"]
         rows = [(sentence, position) for sentence, ids in enumerate(encoded) for position in range(1, len(ids) - 1)]
         mask_id = self.tokenizer.mask_token_id
 
@@ -64,11 +70,25 @@ class MaskedLanguageModel(Predictor):
         return [total / count if count else float("nan") for total, count in zip(totals, counts)]
 
     def fill_mask(self, text: str, top_k: int = 5) -> list[tuple[str, float]]:
-        """The ``top_k`` tokens most likely at the text's single ``[MASK]``, with their probabilities."""
+        """The ``top_k`` tokens most likely at the text's single ``[MASK]``, with their probabilities.
+
+        The text is truncated to ``max_seq_length`` tokens like every input; a ``[MASK]`` beyond that is
+        said to be cut off, not reported as missing.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"fill_mask는 문장 하나(문자열)를 받는데 {type(text).__name__}을(를) 주었습니다. 고치는 법: "
+                            f'fill_mask("서울은 한국의 {self.tokenizer.mask_token}이다.")처럼 쓰고, 여러 문장은 하나씩 부르세요.')
+        text = to_nfc(text)
         inputs = self.tokenizer(text, truncation=True, max_length=self.max_seq_length, return_tensors="pt")
         positions = (inputs["input_ids"][0] == self.tokenizer.mask_token_id).nonzero().flatten().tolist()
+        if not positions and self.tokenizer.mask_token in text:
+            raise ValueError(
+                f"{self.tokenizer.mask_token}가 입력 길이 제한(max_seq_length={self.max_seq_length} 토큰) 뒤에 있어 "
+                f"잘렸습니다. 고치는 법: 문장을 줄이거나 {self.tokenizer.mask_token}를 앞쪽에 두세요."
+            )
         if len(positions) != 1:
-            raise ValueError(f"{text!r} has {len(positions)} {self.tokenizer.mask_token} tokens; put exactly one in.")
+            raise ValueError(f"{quote(text)}에 {self.tokenizer.mask_token}가 {len(positions)}개 있습니다. 고치는 법: "
+                             f"{self.tokenizer.mask_token}를 정확히 하나 넣으세요.")
         with torch.no_grad():
             logits = _prediction_logits(self.model(**self.to_device(dict(inputs))))
         probabilities = logits[0, positions[0]].float().softmax(dim=-1).cpu()

@@ -29,6 +29,7 @@ class QAConfig(DownstreamConfig):
     max_answer_length: int = 30
     n_best_size: int = 20
     epochs: int = 3
+    CORPUS_TASK: ClassVar[str] = "qa"
 
     # The common 4 epochs are enough: the tiny model reaches EM ~35 / F1 ~69 on the embedded sample.
     SMOKE: ClassVar[dict[str, Any]] = {}

@@ -9,6 +9,12 @@ error naming the question id.
 
 Validation files must also give every question a gold answer (``require_answers``): a question without
 one cannot be scored, and finding out at the end of the first epoch, with nothing saved, costs an epoch.
+They must also give every question its own id: predictions are keyed by id, so a second question with
+the same id would be scored with the first one's answer. In training files a repeated id is only logged.
+
+Text is read in Unicode NFC (``nbhelpers.text``; a file saved on macOS may hold decomposed Hangul, which
+the tokenizer cannot read). NFC changes the length of a decomposed context, so ``answer_start`` is
+recomputed on the normalised context and the answer checked there again.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from nbhelpers.download import RemoteFile
 from nbhelpers.errors import CorpusFormatError, quote
 from nbhelpers.files import Paths, as_paths, check_not_empty, read_json
 from nbhelpers.registry import CorpusSpec, register
+from nbhelpers.text import to_nfc
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +101,21 @@ def _require(value: Any, kind: type, path: Path, location: str, what: str) -> An
     return value
 
 
-def _read_answers(raw: Any, context: str, path: Path, location: str) -> tuple[QAAnswer, ...]:
+def _normalised_answer(context: str, normal_context: str, text: str, start: int, found: bool) -> QAAnswer | None:
+    """The answer over ``normal_context == to_nfc(context)``, or None when it is not there (it splits a syllable, a wrong offset).
+
+    ``found``: ``text`` is at ``start`` in the context as written; its offset in the NFC context is then the
+    length of the NFC text before it. Otherwise ``start`` may already count NFC characters (a file whose
+    offsets were computed before it was decomposed).
+    """
+    normal_text = to_nfc(text)
+    normal_start = len(to_nfc(context[:start])) if found else start
+    if normal_context[normal_start : normal_start + len(normal_text)] != normal_text:
+        return None
+    return QAAnswer(text=normal_text, answer_start=normal_start)
+
+
+def _read_answers(raw: Any, context: str, normal_context: str, path: Path, location: str) -> tuple[QAAnswer, ...]:
     answers: list[QAAnswer] = []
     for number, item in enumerate(_require(raw, list, path, location, '"answers"'), start=1):
         item = _require(item, dict, path, location, f"answer {number}")
@@ -107,7 +128,15 @@ def _read_answers(raw: Any, context: str, path: Path, location: str) -> tuple[QA
                 'write each answer as {"text": "...", "answer_start": N} (N = character offset in the context).',
             )
         found = context[start:start + len(text)] if 0 <= start <= len(context) else ""
-        if found != text:
+        answer = (_normalised_answer(context, normal_context, text, start, found == text)
+                  if 0 <= start <= len(context) else None)
+        if answer is None and found == text:
+            raise CorpusFormatError(
+                path, location,
+                f"정답 {number} {quote(text, 40)}: 자모로 풀어 쓴(NFD) 한글 음절의 중간에서 시작하거나 끝납니다",
+                "answer_start와 text가 음절을 통째로 덮게 고치세요(파일을 NFC로 저장하면 음절이 한 글자가 됩니다).",
+            )
+        if answer is None:
             near = context.find(text)
             hint = (
                 f"the text occurs at offset {near}; set answer_start to {near}" if near >= 0
@@ -119,7 +148,7 @@ def _read_answers(raw: Any, context: str, path: Path, location: str) -> tuple[QA
                 f"(the context has {quote(found, 40)} there)",
                 f"{hint}. answer_start counts characters (not bytes) from 0.",
             )
-        answers.append(QAAnswer(text=text, answer_start=start))
+        answers.append(answer)
     return tuple(answers)
 
 
@@ -130,22 +159,23 @@ def read_korquad(paths: Paths, require_answers: bool = False) -> list[QAExample]
     files) a question without a gold answer is an error naming it. A file without questions is an error.
     """
     examples: list[QAExample] = []
+    seen: set[str] = set()  # over all files: predictions of every validation file go into one file keyed by id
     for path in as_paths(paths, KORQUAD_PATTERNS):
         before = len(examples)
         document = read_json(path, "the file must be one KorQuAD/SQuAD JSON object; check that the download finished.")
         document = _require(document, dict, path, "top level", "the file")
         articles = _require(document.get("data"), list, path, "top level", '"data"')
-        seen: set[str] = set()
         duplicates: list[str] = []
         for article_number, article in enumerate(articles, start=1):
             where = f"article {article_number}"
             article = _require(article, dict, path, where, "the article")
-            title = str(article.get("title", ""))
+            title = to_nfc(str(article.get("title", "")))
             paragraphs = _require(article.get("paragraphs"), list, path, where, '"paragraphs"')
             for paragraph_number, paragraph in enumerate(paragraphs, start=1):
                 where = f"article {article_number} paragraph {paragraph_number}"
                 paragraph = _require(paragraph, dict, path, where, "the paragraph")
                 context = _require(paragraph.get("context"), str, path, where, '"context"')
+                normal_context = to_nfc(context)
                 for qa in _require(paragraph.get("qas"), list, path, where, '"qas"'):
                     qa = _require(qa, dict, path, where, "the question")
                     qid = qa.get("id")
@@ -157,16 +187,22 @@ def read_korquad(paths: Paths, require_answers: bool = False) -> list[QAExample]
                     qid = str(qid)
                     location = f"question id {qid}"
                     if qid in seen:
+                        if require_answers:
+                            raise CorpusFormatError(
+                                path, location, f"같은 질문 id가 두 번 나옵니다({quote(qid, 40)}). 예측은 id로 "
+                                "찾으므로 둘 중 한 질문은 다른 질문의 답으로 채점됩니다",
+                                "검증 파일의 질문마다 다른 id를 주세요(예: 뒤의 것에 -2를 붙이기).",
+                            )
                         duplicates.append(qid)
                     seen.add(qid)
-                    question = _require(qa.get("question"), str, path, location, '"question"')
-                    answers = _read_answers(qa.get("answers", []), context, path, location)
+                    question = to_nfc(_require(qa.get("question"), str, path, location, '"question"'))
+                    answers = _read_answers(qa.get("answers", []), context, normal_context, path, location)
                     if require_answers and not answers:
                         raise CorpusFormatError(
                             path, location, "the question has no gold answer, so validation cannot score it",
                             'give it an answer {"text", "answer_start"}, or remove it from the validation file.',
                         )
-                    examples.append(QAExample(qid, title, question, context, answers))
+                    examples.append(QAExample(qid, title, question, normal_context, answers))
         check_not_empty(path, len(examples) - before, 'no questions: "data" holds no article with a question',
                         'put articles {"title", "paragraphs": [{"context", "qas": [...]}]} in "data".')
         if duplicates:

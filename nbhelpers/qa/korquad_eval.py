@@ -9,8 +9,12 @@ prints ``{"exact_match": ..., "f1": ...}`` like ``python evaluate-v1.0.py DATASE
 
 Unlike the official script, the CLI checks its input first, as a tool should: a missing, truncated or
 non-UTF-8 file, a list where an object belongs, a non-string prediction, a question without answers,
-the two arguments given the other way round, or predictions that match no question at all end in one
-line on stderr naming the file and the item, and exit status 2, never a traceback or a silent 0/0.
+the two arguments given the other way round, a question id used twice (the official script would score
+both questions against one prediction), or predictions that match no question at all end in one line on
+stderr naming the file and the item, and exit status 2, never a traceback or a silent 0/0. Gold answers
+and predictions are compared in Unicode NFC (``nbhelpers.text``), as the reader and the predictors give
+text: a dataset saved with decomposed Hangul scores the same as the original (the official script would
+give its answers 0).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 
 from nbhelpers.errors import CorpusFormatError, quote
 from nbhelpers.files import read_json
+from nbhelpers.text import to_nfc
 
 EXPECTED_VERSION = "KorQuAD_v1.0"
 
@@ -143,6 +148,7 @@ def _checked_questions(document: Any, path: str) -> list[tuple[str, list[str]]]:
         return value
 
     questions: list[tuple[str, list[str]]] = []
+    seen: set[str] = set()
     for a, article in enumerate(items(document.get("data"), "top level", '"data"'), start=1):
         if not isinstance(article, dict):
             raise bad(f"article {a}", f"the article is {type(article).__name__}, expected an object")
@@ -154,6 +160,13 @@ def _checked_questions(document: Any, path: str) -> list[tuple[str, list[str]]]:
                 if not isinstance(qa, dict) or not isinstance(qa.get("id"), (str, int)):
                     raise bad(where, f"a question has no id: {quote(qa)}")
                 qid = str(qa["id"])
+                if qid in seen:
+                    raise CorpusFormatError(
+                        path, f"question id {qid}", f"같은 질문 id가 두 번 나옵니다({quote(qid, 40)}). 예측은 id로 "
+                        "찾으므로 두 질문이 한 예측으로 채점됩니다",
+                        "질문마다 다른 id를 준 데이터셋으로 채점하세요.",
+                    )
+                seen.add(qid)
                 answers = items(qa.get("answers"), f"question id {qid}", '"answers"')
                 texts = [answer.get("text") if isinstance(answer, dict) else None for answer in answers]
                 if not texts:
@@ -163,7 +176,7 @@ def _checked_questions(document: Any, path: str) -> list[tuple[str, list[str]]]:
                     )
                 if not all(isinstance(text, str) for text in texts):
                     raise bad(f"question id {qid}", f"an answer has no text: {quote(answers)}")
-                questions.append((qid, texts))
+                questions.append((qid, [to_nfc(text) for text in texts]))
     if not questions:
         raise bad("top level", '"data" holds no question')
     return questions
@@ -179,13 +192,16 @@ def _checked_predictions(document: Any, path: str) -> dict[str, str]:
             raise CorpusFormatError(path, f"question id {qid}",
                                     f"the prediction is {type(answer).__name__} {quote(answer, 40)}, expected a string",
                                     fix + " Write each answer as text, e.g. \"1950년\".")
-    return document
+    return {qid: to_nfc(answer) for qid, answer in document.items()}
 
 
 def _load(path: str, role: str) -> Any:
     fix = f"pass the {role} file as JSON; a truncated file is best written again."
     try:
         return read_json(Path(path), fix)
+    except PermissionError:
+        raise CorpusFormatError(path, "whole file", "이 파일을 읽을 권한이 없습니다",
+                                f"chmod u+r '{path}' 로 읽기 권한을 주거나, 읽을 수 있는 곳에 복사해 그 경로를 쓰세요.") from None
     except OSError as error:
         raise CorpusFormatError(path, "whole file", f"cannot read the {role} file ({error.strerror})",
                                 "check the path; usage: korquad-eval DATASET PREDICTIONS.") from None

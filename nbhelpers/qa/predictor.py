@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Sequence
 
@@ -13,12 +14,13 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from nbhelpers.predictor import Predictor
+from nbhelpers.predictor import Predictor, checked_texts
 from nbhelpers.qa.config import QAConfig
 from nbhelpers.qa.dataset import QACollator, QADataset
 from nbhelpers.qa.decode import QAPrediction, decode_answers
 from nbhelpers.qa.korquad import QAExample
 from nbhelpers.qa.windows import build_qa_features
+from nbhelpers.text import nfc_with_offsets, original_span, to_nfc
 
 
 class QuestionAnswerer(Predictor):
@@ -63,7 +65,9 @@ class QuestionAnswerer(Predictor):
                    config.n_best_size, config.max_answer_length, device=device)
 
     def predict_examples(self, examples: Sequence[QAExample], batch_size: int = 32) -> dict[str, QAPrediction]:
-        """The answer to every example, keyed by question id."""
+        """The answer to every example, keyed by question id; no examples give {}."""
+        if not examples:
+            return {}
         s = self.settings
         features = build_qa_features(examples, self.tokenizer, s["max_seq_length"], s["max_query_length"],
                                      s["doc_stride"])
@@ -87,13 +91,31 @@ class QuestionAnswerer(Predictor):
         return decode_answers(examples, features, starts, ends, s["n_best_size"], s["max_answer_length"])
 
     def predict(self, questions: Sequence[str], contexts: Sequence[str]) -> list[QAPrediction]:
-        """Answers to ``questions[i]`` about ``contexts[i]``."""
+        """Answers to ``questions[i]`` about ``contexts[i]``; no questions give [].
+
+        The model reads NFC text (decomposed Hangul would be all ``[UNK]``); each answer's ``start_char`` and
+        ``end_char`` are mapped back to the context as given, so ``context[start_char:end_char] == text``.
+        """
+        call = "predict([질문], [지문]) 또는 answer(질문, 지문)"
+        questions = checked_texts(questions, "questions", call)
+        contexts = checked_texts(contexts, "contexts", call)
+        if len(questions) != len(contexts):
+            raise ValueError(f"질문 {len(questions)}개에 지문 {len(contexts)}개를 주었습니다. 고치는 법: 질문마다 "
+                             "지문을 하나씩, 같은 수로 주세요.")
+        normalised = [nfc_with_offsets(context) for context in contexts]
         examples = [
-            QAExample(qid=str(i), title="", question=q, context=c, answers=())
-            for i, (q, c) in enumerate(zip(questions, contexts, strict=True))
+            QAExample(qid=str(i), title="", question=to_nfc(q), context=normal, answers=())
+            for i, (q, (normal, _, _)) in enumerate(zip(questions, normalised))
         ]
         predictions = self.predict_examples(examples)
-        return [predictions[example.qid] for example in examples]
+        answers = []
+        for example, context, (normal, starts, ends) in zip(examples, contexts, normalised):
+            prediction = predictions[example.qid]
+            if normal is not context:
+                start, end = original_span(starts, ends, prediction.start_char, prediction.end_char, len(context))
+                prediction = dataclasses.replace(prediction, text=context[start:end], start_char=start, end_char=end)
+            answers.append(prediction)
+        return answers
 
     def answer(self, question: str, context: str) -> QAPrediction:
         """The answer to one question about one context, however long the context is."""

@@ -23,6 +23,7 @@ that happens.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -310,3 +311,43 @@ def label_text(features: QAFeatures, index: int, context: str) -> str:
     if start == 0 and end == 0:
         return ""
     return context[features.offsets[index, start, 0]:features.offsets[index, end, 1]]
+
+
+def cut_to_one_window(
+    example: QAExample, tokenizer: PreTrainedTokenizerBase, max_seq_length: int, max_query_length: int
+) -> QAExample | None:
+    """``example`` with its context cut to whole words around the first gold answer that fit one window.
+
+    For comparing a one-window method with the windowed one on real data, where few contexts fit one
+    window (KorQuAD's are several hundred tokens): the piece keeps as many words on each side of the
+    answer as the window has room for, and answers that lie inside it are kept with shifted offsets.
+    None when the question is longer than ``max_query_length`` tokens (it would be truncated) or the
+    answer alone does not fit.
+    """
+    span = _answer_span(example)
+    question_tokens = len(tokenizer(example.question, add_special_tokens=False)["input_ids"])
+    if span is None or question_tokens > max_query_length:
+        return None
+    room = max_seq_length - question_tokens - pair_layout(tokenizer).special_tokens
+    encoding = tokenizer(example.context, add_special_tokens=False, return_offsets_mapping=True)
+    offsets = np.asarray(encoding["offset_mapping"], dtype=np.int64).reshape(-1, 2)
+    words = encoding.word_ids()
+    tokens = _answer_tokens(span, offsets)
+    if tokens is None or tokens[1] - tokens[0] + 1 > room:
+        return None
+    first, last = tokens
+    low = max(0, first - (room - (last - first + 1)) // 2)
+    high = min(len(offsets) - 1, low + room - 1)
+    low = max(0, high - room + 1)
+    # Whole words only: a word cut in the middle would be tokenised differently on its own.
+    while 0 < low < first and words[low] == words[low - 1]:
+        low += 1
+    while last < high < len(offsets) - 1 and words[high] == words[high + 1]:
+        high -= 1
+    begin, end = int(offsets[low, 0]), int(offsets[high, 1])
+    answers = tuple(
+        dataclasses.replace(answer, answer_start=answer.answer_start - begin)
+        for answer in example.answers
+        if begin <= answer.answer_start and answer.answer_end <= end
+    )
+    return dataclasses.replace(example, context=example.context[begin:end], answers=answers)

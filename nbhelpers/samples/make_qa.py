@@ -187,6 +187,62 @@ def write(path: Path, split: str, articles: int, seed: int, used: set[str]) -> N
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
+def long_paragraph(rng: random.Random, p: dict[str, str], split: str, number: int) -> dict[str, Any]:
+    """One real-sized context (400-700 characters, like KorQuAD's) holding every fact of a person, and its 7 questions.
+
+    The fact sentences are spread among filler sentences, so the answers lie in different windows.
+    """
+    name, year = p["name"], p["year"]
+    facts: list[list[str | tuple[str, str]]] = [
+        ["그는 ", ("city", p["city"]), " 출신이다."],
+        [f"{name}의 직업은 ", ("job", p["job"]), particle(p["job"], "이었다"), "."],
+        ["어린 시절 ", ("teacher", p["teacher"]), "에게서 처음 글을 배웠다."],
+        ["쉬는 날에는 주로 ", ("hobby", p["hobby"]), particle(p["hobby"], "을"), " 즐겼다."],
+        ["친구들은 그를 “", ("nickname", p["nickname"]), "”", particle(p["nickname"], "이라는"), " 별명으로 불렀다."],
+        ["그가 평생 가장 좋아한 음식은 ", ("food", p["food"]), particle(p["food"], "이었다"), "."],
+    ]
+    rng.shuffle(facts)
+    sentences: list[list[str | tuple[str, str]]] = [[("name", name), particle(name, "은"), " ", ("year", f"{year}년"),
+                                                     "에 태어났다."]]
+    fillers = iter(rng.sample(FILLERS, len(FILLERS)))  # at most 6 * 4 + 3 = 27 of the 30 are used
+    for fact in facts:
+        sentences.extend([next(fillers)] for _ in range(rng.randint(2, 4)))
+        sentences.append(fact)
+    sentences.extend([next(fillers)] for _ in range(rng.randint(0, 3)))
+    ctx = ContextBuilder()
+    for sentence in sentences:
+        ctx.add(*sentence)
+    questions = [
+        ("year", f"{with_particle(name, '이')} 태어난 해는?", f"{year}년"),
+        ("name", f"{year}년에 태어난 사람은 누구인가?", name),
+        ("city", f"{name}의 고향은 어디인가?", p["city"]),
+        ("job", f"{name}의 직업은 무엇이었나?", p["job"]),
+        ("teacher", f"어린 시절 {name}에게 처음 글을 가르친 사람은?", p["teacher"]),
+        ("hobby", f"{with_particle(name, '은')} 쉬는 날 무엇을 즐겼나?", p["hobby"]),
+        ("food", f"{with_particle(name, '이')} 가장 좋아한 음식은?", p["food"]),
+    ]
+    qas = [{"answers": [{"text": text, "answer_start": ctx.spans[key]}], "id": f"{split}-long-{number:05d}-{key}",
+            "question": question} for key, question, text in questions]
+    return {"qas": qas, "context": ctx.text}
+
+
+def write_long(path: Path, split: str, paragraphs: int, seed: int, used: set[str] | None = None) -> Path:
+    """A KorQuAD 1.0 file of real shape: ``paragraphs`` contexts of 400-700 characters, 7 questions each.
+
+    Not an embedded sample: tests write it to check that the notebooks run on files the size and shape of
+    the real ones (contexts several windows long), which the short embedded contexts do not show.
+    """
+    rng = random.Random(seed)
+    used = set() if used is None else used
+    if len(used) + paragraphs > len(SURNAMES) * len(GIVEN):
+        raise ValueError(f"only {len(SURNAMES) * len(GIVEN)} different names: ask for fewer paragraphs")
+    data = [{"title": p["name"], "paragraphs": [long_paragraph(rng, p, split, number)]}
+            for number, p in ((n, person(rng, used)) for n in range(paragraphs))]
+    document = {"version": f"KorQuAD_v1.0_{split}_long", "data": data}
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
 def main(out_dir: Path = HERE) -> None:
     used: set[str] = set()
     write(out_dir / "korquad_train.json", "train", articles=TRAIN_ARTICLES, seed=11, used=used)
