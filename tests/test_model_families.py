@@ -301,3 +301,15 @@ def test_the_smoke_profile_builds_the_family_the_variable_names(
 def test_the_dropdown_offers_the_book_model_first_and_one_of_each_family() -> None:
     assert MODEL_CHOICES[0] == ClassificationConfig().pretrained_model_name == "beomi/kcbert-base"
     assert {"klue/bert-base", "klue/roberta-base", "monologg/koelectra-base-v3-discriminator"} <= set(MODEL_CHOICES)
+
+
+def test_chapter_1_models_few_positions_are_named_in_the_error(tmp_path: Path) -> None:
+    from nbhelpers.pretraining.config import PretrainConfig
+    from nbhelpers.pretraining.model import bert_config_for
+    from nbhelpers.wordpiece import train_wordpiece
+
+    tokenizer = train_wordpiece(["서울은 수도이다.", "부산은 항구이다."] * 5, 100, tmp_path)
+    shell = bert_config_for(PretrainConfig(max_seq_length=64, hidden_size=32, num_attention_heads=2), tokenizer)
+    assert max_input_length(shell) == 64
+    with pytest.raises(ValueError, match=r"max_seq_length=128.*\(64토큰\).*1장에서 직접 사전 학습한 모델.*64 이하로"):
+        check_max_seq_length(ClassificationConfig(max_seq_length=128), shell)
