@@ -79,16 +79,13 @@ POSITION_OFFSET_MODEL_TYPES = frozenset({
 ``pad_token_id + 1`` of their ``max_position_embeddings`` can never be used."""
 
 
+TINY_SIZES: dict[str, int] = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 128}
+"""The smoke profile's model sizes, the same for every family: small enough to train on 2 CPU cores in seconds."""
+
+
 def tiny_bert_config(vocab_size: int, max_position_embeddings: int = 512) -> BertConfig:
     """A BERT small enough to train on 2 CPU cores in seconds; same architecture as kcbert-base."""
-    return BertConfig(
-        vocab_size=vocab_size,
-        hidden_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=128,
-        max_position_embeddings=max_position_embeddings,
-    )
+    return BertConfig(vocab_size=vocab_size, max_position_embeddings=max_position_embeddings, **TINY_SIZES)
 
 
 def build_tiny_bert(texts: Sequence[str], save_dir: str | Path, vocab_size: int = 3000, seed: int = 7) -> Path:
@@ -115,9 +112,8 @@ def build_tiny_roberta(texts: Sequence[str], save_dir: str | Path, vocab_size: i
     tokenizer.model_max_length = 512
     tokenizer.init_kwargs["model_max_length"] = 512
     tokenizer.save_pretrained(save_dir)
-    sizes = tiny_bert_config(len(tokenizer)).to_dict()
     config = RobertaConfig(
-        **{key: sizes[key] for key in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")},
+        **TINY_SIZES,
         vocab_size=len(tokenizer),
         max_position_embeddings=512 + tokenizer.pad_token_id + 1,
         type_vocab_size=1,
@@ -141,11 +137,10 @@ def build_tiny_electra(texts: Sequence[str], save_dir: str | Path, vocab_size: i
 
     save_dir = Path(save_dir)
     tokenizer = train_wordpiece(texts, vocab_size=vocab_size, save_dir=save_dir, min_frequency=1)
-    sizes = tiny_bert_config(len(tokenizer)).to_dict()
     config = ElectraConfig(
-        **{key: sizes[key] for key in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")},
+        **TINY_SIZES,
         vocab_size=len(tokenizer),
-        embedding_size=sizes["hidden_size"] // 2,
+        embedding_size=TINY_SIZES["hidden_size"] // 2,
         max_position_embeddings=512,
         type_vocab_size=2,
         pad_token_id=tokenizer.pad_token_id,
