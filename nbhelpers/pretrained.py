@@ -393,9 +393,11 @@ def tokenizer_summary(tokenizer: PreTrainedTokenizerBase) -> str:
     """What a learner should know about the tokenizer before preprocessing: kind, vocabulary, special tokens, inputs."""
     segments = ("token_type_ids(문장 A는 0, 문장 B는 1)도 모델에 넣습니다" if sends_token_type_ids(tokenizer)
                 else "token_type_ids는 넣지 않습니다(이 모델에는 문장 A/B를 구분하는 세그먼트 임베딩이 없습니다)")
+    longest = (f"최대 길이 {tokenizer.model_max_length:,}토큰" if tokenizer.model_max_length < 10**6  # else "no limit" (1e30)
+               else "최대 길이는 모델 설정을 따름")
     return "\n".join([
         f"{type(tokenizer).__name__}({'빠른 토크나이저' if tokenizer.is_fast else '느린 토크나이저'}), 어휘 {len(tokenizer):,}개, "
-        f"최대 길이 {tokenizer.model_max_length:,}토큰",
+        f"{longest}",
         input_layout(tokenizer),
         f"모델 입력: {', '.join(tokenizer.model_input_names)}. {segments}.",
     ])
