@@ -259,7 +259,7 @@ def check_max_seq_length(
         positions = model_config.max_position_embeddings
         offset = (f"; {model_config.model_type} 계열은 위치 번호를 패딩 번호 다음부터 세므로 그중 {limit}개만 씁니다"
                   if limit != positions else "")
-        own = ("; 1장에서 직접 사전 학습한 모델은 1장의 max_seq_length만큼만 위치를 배웁니다"
+        own = ("; 1장에서 직접 사전 학습한 모델이라면 1장의 max_seq_length가 이 위치 수입니다"
                if positions < 512 else "")
         raise ValueError(
             f"max_seq_length={config.max_seq_length}은 이 모델이 받을 수 있는 길이({limit}토큰)보다 깁니다"

@@ -311,5 +311,5 @@ def test_chapter_1_models_few_positions_are_named_in_the_error(tmp_path: Path) -
     tokenizer = train_wordpiece(["서울은 수도이다.", "부산은 항구이다."] * 5, 100, tmp_path)
     shell = bert_config_for(PretrainConfig(max_seq_length=64, hidden_size=32, num_attention_heads=2), tokenizer)
     assert max_input_length(shell) == 64
-    with pytest.raises(ValueError, match=r"max_seq_length=128.*\(64토큰\).*1장에서 직접 사전 학습한 모델.*64 이하로"):
+    with pytest.raises(ValueError, match=r"max_seq_length=128.*\(64토큰\).*1장에서 직접 사전 학습한 모델이라면 1장의 max_seq_length.*64 이하로"):
         check_max_seq_length(ClassificationConfig(max_seq_length=128), shell)
