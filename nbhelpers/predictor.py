@@ -31,7 +31,6 @@ from tqdm.auto import tqdm
 from transformers import (
     AutoConfig,
     AutoModel,
-    AutoTokenizer,
     PreTrainedModel,
     PreTrainedTokenizerBase,
 )
@@ -39,6 +38,7 @@ from transformers import (
 from nbhelpers.batching import length_order, padding_for
 from nbhelpers.checkpoints import load_checkpoint_file
 from nbhelpers.rundir import record_output, recover_replacement, replace_folder
+from nbhelpers.pretrained import load_tokenizer, match_tokenizer_to_model, max_input_length
 from nbhelpers.runtime import tpu_chip_count
 from nbhelpers.text import to_nfc
 
@@ -167,10 +167,10 @@ def load_trained_model(path: str | Path, auto_class: type) -> tuple[PreTrainedMo
                 f"{path}: the checkpoint does not say which tokenizer it was trained with. How to fix: export the "
                 "model with export_model() and load that directory instead."
             )
-        tokenizer = AutoTokenizer.from_pretrained(source)
+        tokenizer = load_tokenizer(source, model.config)
     else:
         model = auto_class.from_pretrained(path).eval()
-        tokenizer = AutoTokenizer.from_pretrained(path)
+        tokenizer = load_tokenizer(path, model.config)
     return model, tokenizer
 
 
@@ -201,11 +201,13 @@ class Predictor:
     ) -> None:
         self.device = torch.device(device) if isinstance(device, str) else (device or best_device())
         self.model = model.to(self.device).eval()
-        self.tokenizer = tokenizer
-        # Never more tokens than the model has positions: a longer input fails with "index out of range"
-        # (chapter 1's model has only max_seq_length of them, and real sentences are often longer).
-        positions = getattr(getattr(model, "config", None), "max_position_embeddings", None)
-        self.max_seq_length = min(max_seq_length, positions) if positions else max_seq_length
+        config = getattr(model, "config", None)  # any torch module works; a Hugging Face model has a config
+        # What the model is fed follows its family (no token_type_ids for RoBERTa), whoever loaded the tokenizer.
+        self.tokenizer = match_tokenizer_to_model(tokenizer, config) if config is not None else tokenizer
+        # Never more tokens than the model takes: a longer input fails with "index out of range" (chapter 1's
+        # model has only its max_seq_length of positions; RoBERTa uses 512 of its 514).
+        limit = max_input_length(config) if config is not None else None
+        self.max_seq_length = min(max_seq_length, limit) if limit else max_seq_length
 
     @classmethod
     def load(cls, path: str | Path, device: str | torch.device | None = None, **settings: Any) -> Self:

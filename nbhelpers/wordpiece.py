@@ -1,15 +1,26 @@
-"""Training a WordPiece vocabulary with the tokenizers library: chapter 1's tokenizer and the smoke profile's tiny BERT."""
+"""Training subword vocabularies with the tokenizers library, offline, on the texts a chapter really trains on.
+
+WordPiece (``##`` continuations, ``[CLS]``/``[SEP]``) is chapter 1's tokenizer and that of the offline tiny BERT
+and ELECTRA; byte-level BPE (``<s>``/``</s>``, a leading ``Ġ`` for a space) is what RoBERTa-family tokenizers
+look like, and the offline tiny RoBERTa uses it. (Not every Korean RoBERTa does: ``klue/roberta-base`` ships a
+WordPiece ``BertTokenizer``.)
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
 from transformers import (
     BertTokenizer,
+    RobertaTokenizer,
 )
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+BPE_SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+"""RoBERTa's special tokens, in RoBERTa's id order (``<s>`` 0, ``<pad>`` 1, ``</s>`` 2): the padding id 1 is what
+shifts RoBERTa's position ids (``nbhelpers.pretrained.max_input_length``)."""
 
 
 def train_wordpiece(
@@ -47,6 +58,36 @@ def train_wordpiece(
     tokenizer.save_pretrained(save_dir)
     ordered = sorted(vocab, key=vocab.__getitem__)
     (save_dir / "vocab.txt").write_text("\n".join(ordered) + "\n", encoding="utf-8")
+    if len(tokenizer) != len(vocab):
+        raise RuntimeError(f"tokenizer has {len(tokenizer)} tokens but the trained vocabulary has {len(vocab)}")
+    return tokenizer
+
+
+def train_byte_level_bpe(
+    texts: Iterable[str], vocab_size: int, save_dir: str | Path, min_frequency: int = 2
+) -> RobertaTokenizer:
+    """Train a byte-level BPE vocabulary (RoBERTa's kind) on ``texts`` and save it as a ``from_pretrained`` directory.
+
+    Byte-level BPE starts from the 256 byte values, so nothing is ever ``<unk>``; a Hangul syllable is three
+    UTF-8 bytes and stays split into byte tokens where the merges do not join them (all of them share the
+    syllable's character offsets). As in RoBERTa, no space is added before the first word and offsets leave
+    out the ``Ġ`` (space) a token starts with.
+    """
+    from tokenizers import ByteLevelBPETokenizer
+
+    trainer = ByteLevelBPETokenizer(add_prefix_space=False, trim_offsets=True)
+    trainer.train_from_iterator(
+        texts, vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=BPE_SPECIAL_TOKENS,
+        show_progress=False,
+    )
+    vocab = trainer.get_vocab()
+    model = json.loads(trainer.to_str())["model"]  # the merges, in the order training made them
+    merges = [tuple(pair.split(" ")) if isinstance(pair, str) else tuple(pair) for pair in model["merges"]]
+    # As with BertTokenizer, RobertaTokenizer(vocab_file=...) silently builds a 5-token vocabulary: pass the data.
+    tokenizer = RobertaTokenizer(vocab=vocab, merges=merges, add_prefix_space=False, trim_offsets=True)
+    save_dir = Path(save_dir)
+    save_dir.mkdir(parents=True, exist_ok=True)
+    tokenizer.save_pretrained(save_dir)
     if len(tokenizer) != len(vocab):
         raise RuntimeError(f"tokenizer has {len(tokenizer)} tokens but the trained vocabulary has {len(vocab)}")
     return tokenizer

@@ -124,3 +124,65 @@ def ner_sample_tokenizer(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN
     path = tmp_path_factory.mktemp("ner-tokenizer")
     train_wordpiece(texts, vocab_size=500, save_dir=path, min_frequency=1)
     return AutoTokenizer.from_pretrained(path)
+
+
+def build_roberta_with_wordpiece(texts: list[str], save_dir: Path, seed: int = 7) -> Path:
+    """A RoBERTa whose tokenizer is a WordPiece ``BertTokenizer``, as ``klue/roberta-base`` ships them.
+
+    KLUE's vocabulary puts ``[CLS]`` 0, ``[PAD]`` 1, ``[SEP]`` 2 where RoBERTa has ``<s>``, ``<pad>``, ``</s>``, so
+    the padding offset of the positions is the same; and a ``BertTokenizer`` returns ``token_type_ids``, with 1s
+    for the second text of a pair, which a RoBERTa (one segment embedding) must never receive.
+    """
+    from transformers import BertTokenizer, RobertaConfig, RobertaForMaskedLM
+
+    from nbhelpers.wordpiece import train_wordpiece
+
+    trained = train_wordpiece(texts, vocab_size=3000, save_dir=save_dir / "trained", min_frequency=1).get_vocab()
+    order = ["[CLS]", "[PAD]", "[SEP]", "[UNK]", "[MASK]"]
+    words = [token for token in sorted(trained, key=trained.__getitem__) if token not in order]
+    vocab = {token: index for index, token in enumerate(order + words)}
+    tokenizer = BertTokenizer(vocab=vocab, do_lower_case=False, strip_accents=False, tokenize_chinese_chars=True)
+    tokenizer.save_pretrained(save_dir)
+    import torch
+
+    torch.manual_seed(seed)
+    config = RobertaConfig(vocab_size=len(vocab), hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                           intermediate_size=128, max_position_embeddings=514, type_vocab_size=1, pad_token_id=1,
+                           bos_token_id=0, eos_token_id=2, tokenizer_class="BertTokenizer")
+    RobertaForMaskedLM(config).save_pretrained(save_dir)
+    return save_dir
+
+
+FAMILIES = ("bert", "roberta", "electra", "roberta-wordpiece")
+"""The encoder families chapters 2-5 are tested with: tiny BERT, RoBERTa (byte-level BPE) and ELECTRA as the smoke
+profile builds them, and a RoBERTa with a WordPiece BertTokenizer like klue/roberta-base."""
+
+
+@pytest.fixture(scope="session")
+def family_texts() -> list[str]:
+    """Texts of every chapter's embedded sample, so one tiny vocabulary per family serves chapters 2-5."""
+    texts: list[str] = []
+    for examples in (*read_samples("nsmc"), *read_samples("klue-nli")):
+        texts += [text for e in examples for text in (e.text_a, e.text_b) if text]
+    for examples in read_samples("ner"):
+        texts += [e.text for e in examples]
+    for examples in read_samples("korquad-v1"):
+        texts += list(dict.fromkeys(e.context for e in examples)) + [e.question for e in examples]
+    return texts
+
+
+@pytest.fixture(scope="session")
+def family_dir(tmp_path_factory: pytest.TempPathFactory, family_texts: list[str]) -> Callable[[str], Path]:
+    """``family_dir("roberta")``: a tiny pretrained model of that family saved in a folder, built once per session."""
+    from nbhelpers.pretrained import build_tiny_electra, build_tiny_roberta
+
+    builders = {"bert": build_tiny_bert, "roberta": build_tiny_roberta, "electra": build_tiny_electra,
+                "roberta-wordpiece": build_roberta_with_wordpiece}
+    built: dict[str, Path] = {}
+
+    def get(family: str) -> Path:
+        if family not in built:
+            built[family] = builders[family](family_texts, tmp_path_factory.mktemp(f"tiny-{family}"))
+        return built[family]
+
+    return get

@@ -1,8 +1,10 @@
 """Classification inputs: examples to unpadded token ids, as the Dataset the DataLoader batches.
 
-Used by the document (NSMC) and sentence-pair (KLUE-NLI, KorNLI) chapters alike: a pair is encoded as
-``[CLS] premise [SEP] hypothesis [SEP]`` with ``token_type_ids`` 0 then 1, and truncation takes tokens
-from the longer side first, so the hypothesis is never dropped entirely. Nothing is padded here: the
+Used by the document (NSMC) and sentence-pair (KLUE-NLI, KorNLI) chapters alike: a pair is encoded with the
+tokenizer's own special tokens (``[CLS] premise [SEP] hypothesis [SEP]`` for BERT and ELECTRA, ``<s> premise
+</s></s> hypothesis </s>`` for RoBERTa), with ``token_type_ids`` 0 then 1 only for models that have segment
+embeddings (:func:`nbhelpers.pretrained.sends_token_type_ids`), and truncation takes tokens from the longer
+side first, so the hypothesis is never dropped entirely. Nothing is padded here: the
 collator pads each batch to its own longest example (``nbhelpers.batching.padding_options``).
 """
 
@@ -15,6 +17,7 @@ from transformers import PreTrainedTokenizerBase
 
 from nbhelpers.classification.examples import ClassificationExample
 from nbhelpers.encoding import encode_in_chunks
+from nbhelpers.pretrained import sends_token_type_ids
 
 
 class ClassificationDataset(Dataset):
@@ -46,6 +49,6 @@ def encode_classification(
         [example.text_b or "" for example in examples] if pairs else None,
         truncation="longest_first",
         max_length=max_seq_length,
-        return_token_type_ids=True,
+        return_token_type_ids=sends_token_type_ids(tokenizer),
     )
     return ClassificationDataset(encodings, [example.label for example in examples])

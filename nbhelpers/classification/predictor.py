@@ -11,6 +11,7 @@ from transformers import (
 
 from nbhelpers.encoding import encode_in_chunks
 from nbhelpers.predictor import Predictor, text_inputs
+from nbhelpers.pretrained import sends_token_type_ids
 
 
 @dataclass(frozen=True, repr=False)
@@ -58,7 +59,8 @@ class Classifier(Predictor):
         id2label = self.model.config.id2label
         encoded = encode_in_chunks(
             self.tokenizer, list(texts), list(text_pairs) if text_pairs is not None else None,
-            truncation="longest_first", max_length=self.max_seq_length, return_token_type_ids=True,
+            truncation="longest_first", max_length=self.max_seq_length,
+            return_token_type_ids=sends_token_type_ids(self.tokenizer),
         )
         features = [dict(zip(encoded, row)) for row in zip(*encoded.values())]
 

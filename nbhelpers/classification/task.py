@@ -1,8 +1,9 @@
 """Single-sentence and sentence-pair classification (chapters 2 and 3) as one LightningModule.
 
-Both chapters train ``BertForSequenceClassification`` with its own cross-entropy; a pair differs from
-a single text only in its inputs (``token_type_ids``), so one task serves both and logs accuracy per
-step and, weighted by batch size, per validation epoch.
+Both chapters train the ``AutoModelForSequenceClassification`` of their pretrained model (BERT, RoBERTa,
+ELECTRA) with its own cross-entropy; a pair differs from a single text only in its inputs (two segments,
+and ``token_type_ids`` for models that have them), so one task serves both and logs accuracy per step and,
+weighted by batch size, per validation epoch.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from nbhelpers.task import TaskBase
 
 
 class ClassificationTask(TaskBase):
-    """Cross-entropy on ``BertForSequenceClassification``; accuracy per step and per epoch."""
+    """Cross-entropy of a sequence-classification model (``BertForSequenceClassification`` and the like); accuracy."""
 
     monitor = "val_acc"
     mode = "max"

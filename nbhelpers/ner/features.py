@@ -5,8 +5,9 @@ mapping says which characters each word piece covers, which is all that is neede
 conversions themselves are in ``nbhelpers.ner.spans``):
 
 * encoding: a piece that overlaps an entity gets ``B-TYPE`` if it holds the entity's first character
-  and ``I-TYPE`` otherwise; other pieces get ``O``; ``[CLS]``, ``[SEP]`` (and later padding) get
-  ``-100``, the index PyTorch's cross-entropy ignores, so they never reach the loss or the metrics;
+  and ``I-TYPE`` otherwise; other pieces get ``O``; special tokens (``[CLS]``/``[SEP]``, ``<s>``/``</s>``)
+  and later padding get ``-100``, the index PyTorch's cross-entropy ignores, so they never reach the loss
+  or the metrics;
 * decoding: consecutive ``B-X I-X ...`` pieces become one span from the first piece's first character
   to the last piece's last character, over the original text (spaces inside an entity included).
 
@@ -36,6 +37,7 @@ from nbhelpers.encoding import encode_in_chunks
 from nbhelpers.ner.examples import NERExample
 from nbhelpers.ner.metrics import EntityScores, entity_scores
 from nbhelpers.ner.spans import EntitySpan, Offsets, spans_from_token_tags, token_tags
+from nbhelpers.pretrained import sends_token_type_ids
 
 IGNORE_INDEX = -100
 """Label of special and padding positions: ``torch.nn.CrossEntropyLoss`` skips it."""
@@ -56,7 +58,8 @@ class NERDataset(Dataset):
 
     Attributes:
         examples: The sentences, in order.
-        encodings: ``input_ids``, ``attention_mask``, ``token_type_ids`` and ``labels`` per window.
+        encodings: ``input_ids``, ``attention_mask``, ``token_type_ids`` (only for models that have segment
+            embeddings, :func:`nbhelpers.pretrained.sends_token_type_ids`) and ``labels`` per window.
         offsets: Characters of each word piece per window (``None`` for special tokens).
         example_index: Which sentence each window belongs to.
     """
@@ -110,7 +113,7 @@ def encode_ner(
         return_overflowing_tokens=True,
         return_offsets_mapping=True,
         return_special_tokens_mask=True,
-        return_token_type_ids=True,
+        return_token_type_ids=sends_token_type_ids(tokenizer),
     )
     owners: list[int] = encoded.get("overflow_to_sample_mapping", [])
     all_offsets: list[list[Offsets]] = []
@@ -130,7 +133,8 @@ def encode_ner(
             ) from None
         all_offsets.append(offsets)
         all_labels.append(labels)
-    encodings = {key: encoded.get(key, []) for key in ("input_ids", "attention_mask", "token_type_ids")}
+    inputs = ["input_ids", "attention_mask"] + (["token_type_ids"] if sends_token_type_ids(tokenizer) else [])
+    encodings = {key: encoded.get(key, []) for key in inputs}
     encodings["labels"] = all_labels
     return NERDataset(examples, encodings, all_offsets, owners)
 

@@ -23,7 +23,7 @@ from nbhelpers.task import TaskBase
 
 
 class NERTask(TaskBase):
-    """``BertForTokenClassification`` trained on word-piece BIO labels, selected by entity F1.
+    """A token classifier (``BertForTokenClassification`` or another family's) on BIO labels, selected by entity F1.
 
     Attributes:
         scores: Entity scores of the latest validation epoch (per type too), for the notebook.

@@ -35,18 +35,22 @@ class QADataset(torch.utils.data.Dataset):
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         f = self.features
-        return {
+        item = {
             "input_ids": f.input_ids[index],
-            "token_type_ids": f.token_type_ids[index],
             "length": int(f.lengths[index]),
             "start_positions": int(f.start_positions[index]),
             "end_positions": int(f.end_positions[index]),
             "feature_index": index,
         }
+        if f.token_type_ids is not None:  # None for models without segment embeddings (RoBERTa)
+            item["token_type_ids"] = f.token_type_ids[index]
+        return item
 
 
 class QACollator:
     """Stacks windows and cuts the batch to its longest real window (padding per batch, not to max_seq_length).
+
+    ``token_type_ids`` are in the batch when the windows have them (not for RoBERTa-family models).
 
     Attributes:
         fixed_length: Pad every batch to this length instead (TPU: a new shape means an XLA recompilation).
@@ -75,12 +79,14 @@ class QACollator:
             longest = max(item["length"] for item in items)
             width = min(full, -(-longest // self.multiple_of) * self.multiple_of)
         input_ids = torch.from_numpy(np.stack([item["input_ids"][:width] for item in items]).astype(np.int64))
-        token_type_ids = torch.from_numpy(np.stack([item["token_type_ids"][:width] for item in items]).astype(np.int64))
         lengths = torch.tensor([item["length"] for item in items])
         attention_mask = (torch.arange(width)[None, :] < lengths[:, None]).long()
+        batch = {"input_ids": input_ids}
+        if "token_type_ids" in items[0]:
+            batch["token_type_ids"] = torch.from_numpy(
+                np.stack([item["token_type_ids"][:width] for item in items]).astype(np.int64))
         return {
-            "input_ids": input_ids,
-            "token_type_ids": token_type_ids,
+            **batch,
             "attention_mask": attention_mask,
             "start_positions": torch.tensor([item["start_positions"] for item in items]),
             "end_positions": torch.tensor([item["end_positions"] for item in items]),

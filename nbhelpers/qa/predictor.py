@@ -48,7 +48,7 @@ class QuestionAnswerer(Predictor):
     ) -> None:
         super().__init__(model, tokenizer, max_seq_length, device)
         self.settings = {
-            "max_seq_length": max_seq_length,
+            "max_seq_length": self.max_seq_length,  # capped at the model's positions by Predictor
             "max_query_length": max_query_length,
             "doc_stride": doc_stride,
             "n_best_size": n_best_size,
@@ -77,8 +77,8 @@ class QuestionAnswerer(Predictor):
 
         def run_batch(batch: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
             inputs = collator(batch)
-            output = self.model(**self.to_device({key: inputs[key] for key in ("input_ids", "token_type_ids",
-                                                                               "attention_mask")}))
+            names = ("input_ids", "token_type_ids", "attention_mask")  # token_type_ids only when the windows have them
+            output = self.model(**self.to_device({key: value for key, value in inputs.items() if key in names}))
             return list(zip(output.start_logits.float().cpu().numpy(), output.end_logits.float().cpu().numpy()))
 
         windows = [dataset[index] for index in range(len(dataset))]

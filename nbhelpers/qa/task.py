@@ -1,7 +1,7 @@
 """Extractive question answering (chapter 5) as a LightningModule, scored like the KorQuAD leaderboard.
 
-Training minimises the start/end cross-entropy of ``BertForQuestionAnswering`` over every window
-(windows without the answer point at ``[CLS]``). The old book stopped there and reported start/end
+Training minimises the start/end cross-entropy of a question-answering model (``BertForQuestionAnswering``
+and the like) over every window (windows without the answer point at the first token, ``[CLS]`` or ``<s>``). The old book stopped there and reported start/end
 token accuracy; here validation keeps every window's start and end logits, decodes each question over
 all of its windows at the end of the epoch (``nbhelpers.qa.decode.decode_answers``), scores the
 answer texts with the official KorQuAD 1.0 rules (``nbhelpers.qa.korquad_eval``), logs them as
@@ -28,7 +28,7 @@ PREDICTIONS_FILE = "predictions.json"
 
 
 class QATask(TaskBase):
-    """``BertForQuestionAnswering`` trained on start/end positions, selected by official KorQuAD F1.
+    """A QA model (``BertForQuestionAnswering`` or another family's) on start/end positions, selected by KorQuAD F1.
 
     Hyperparameters (besides the optimiser's): ``n_best_size``, ``max_answer_length`` and
     ``predictions_dir`` (where ``predictions.json`` goes; empty: not written).

@@ -1,11 +1,13 @@
 """Question answering inputs: each question cut into context windows with character offsets and start/end labels.
 
 A KorQuAD context is often longer than ``max_seq_length`` tokens, so each question becomes several
-inputs ("windows"): ``[CLS] question [SEP] context piece [SEP]``, the question truncated to
-``max_query_length`` tokens and each context piece starting ``doc_stride`` tokens after the previous
-one, as in the book. The fast tokenizer's own ``stride`` argument means something else: the number
-of tokens two neighbouring pieces *share*. For a question of ``q`` tokens the context room is
-``max_seq_length - q - 3`` tokens, so the equivalent overlap is that room minus ``doc_stride``
+inputs ("windows"): ``[CLS] question [SEP] context piece [SEP]`` (``<s> question </s></s> context piece
+</s>`` for RoBERTa: the layout and the number of special tokens ``s`` are read off the tokenizer,
+:func:`nbhelpers.pretrained.pair_layout`), the question truncated to ``max_query_length`` tokens and each
+context piece starting ``doc_stride`` tokens after the previous one, as in the book. The fast tokenizer's
+own ``stride`` argument means something else: the number of tokens two neighbouring pieces *share*. For a
+question of ``q`` tokens the context room is ``max_seq_length - q - s`` tokens (``s`` is 3 for BERT and
+ELECTRA, 4 for RoBERTa), so the equivalent overlap is that room minus ``doc_stride``
 (:func:`tokenizer_overlap`), and it depends on the question's length. Rather than one tokenizer call
 per question length, every distinct context is tokenised once (KorQuAD asks about six questions per
 paragraph) and the windows are cut at :func:`window_starts`; a test checks that they equal the
@@ -13,7 +15,9 @@ tokenizer's own overflow windows with the converted ``stride``.
 
 Every context token keeps its character span in the original context, so that an answer can be cut
 out of the original text again (``nbhelpers.qa.decode``). Labels are the first and last token of the
-gold answer in a window that contains it whole, and ``[CLS]`` (index 0) in a window that does not.
+gold answer in a window that contains it whole, and the first token (index 0, ``[CLS]`` or ``<s>``) in a
+window that does not. ``token_type_ids`` are built only for models that have segment embeddings
+(:func:`nbhelpers.pretrained.sends_token_type_ids`); RoBERTa gets none.
 
 WordPiece cannot always split where an answer ends: a particle written together with the answer
 (``서울에서`` for the answer ``서울``) may be one token. Such answers are labelled with the closest
@@ -31,13 +35,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from transformers import PreTrainedTokenizerBase
 
+from nbhelpers.pretrained import pair_layout, sends_token_type_ids
 from nbhelpers.qa.korquad import QAExample
 
 logger = logging.getLogger(__name__)
 
 
 NO_OFFSET = -1
-"""Offset value stored for tokens that are not part of the context ([CLS], question, [SEP], padding)."""
+"""Offset value stored for tokens that are not part of the context (special tokens, question, padding)."""
 
 
 @dataclass
@@ -78,7 +83,8 @@ class QAFeatures:
 
     Attributes:
         input_ids: ``(windows, max_seq_length)`` token ids, padded with the tokenizer's pad id.
-        token_type_ids: Same shape; 0 for ``[CLS] question [SEP]``, 1 for ``context [SEP]``.
+        token_type_ids: Same shape; 0 for ``[CLS] question [SEP]``, 1 for ``context [SEP]``. None for a model
+            without segment embeddings (RoBERTa): its windows carry no ``token_type_ids``.
         lengths: Real (unpadded) length of each window.
         offsets: ``(windows, max_seq_length, 2)`` character span in the context of each context token;
             ``NO_OFFSET`` for every other position.
@@ -89,7 +95,7 @@ class QAFeatures:
     """
 
     input_ids: np.ndarray
-    token_type_ids: np.ndarray
+    token_type_ids: np.ndarray | None
     lengths: np.ndarray
     offsets: np.ndarray
     start_positions: np.ndarray
@@ -136,51 +142,6 @@ def window_starts(context_tokens: int, room: int, doc_stride: int) -> list[int]:
     while starts[-1] + room < context_tokens:
         starts.append(starts[-1] + doc_stride)
     return starts
-
-
-@dataclass(frozen=True)
-class PairLayout:
-    """Where a tokenizer puts its special tokens around a (question, context) pair.
-
-    Attributes:
-        prefix: Ids before the question (``[CLS]`` for BERT).
-        middle: Ids between question and context (``[SEP]``).
-        suffix: Ids after the context (``[SEP]``).
-        prefix_type: ``token_type_ids`` value of the prefix and the question.
-        middle_type: ``token_type_ids`` value of the middle tokens.
-        context_type: ``token_type_ids`` value of the context and the suffix.
-    """
-
-    prefix: tuple[int, ...]
-    middle: tuple[int, ...]
-    suffix: tuple[int, ...]
-    prefix_type: int
-    middle_type: int
-    context_type: int
-
-    @property
-    def special_tokens(self) -> int:
-        return len(self.prefix) + len(self.middle) + len(self.suffix)
-
-
-def pair_layout(tokenizer: PreTrainedTokenizerBase) -> PairLayout:
-    """Read the special-token layout off the tokenizer by encoding a probe pair (works for BERT, ELECTRA, RoBERTa)."""
-    probe = tokenizer("a", "b", return_token_type_ids=True)
-    sequence_ids = probe.sequence_ids(0)
-    ids, types = probe["input_ids"], probe["token_type_ids"]
-    first_question = sequence_ids.index(0)
-    last_question = len(sequence_ids) - 1 - sequence_ids[::-1].index(0)
-    first_context = sequence_ids.index(1)
-    last_context = len(sequence_ids) - 1 - sequence_ids[::-1].index(1)
-    middle_types = types[last_question + 1:first_context] or [types[first_context]]
-    return PairLayout(
-        prefix=tuple(ids[:first_question]),
-        middle=tuple(ids[last_question + 1:first_context]),
-        suffix=tuple(ids[last_context + 1:]),
-        prefix_type=types[first_question],
-        middle_type=middle_types[0],
-        context_type=types[first_context],
-    )
 
 
 def _answer_span(example: QAExample) -> tuple[int, int] | None:
@@ -296,6 +257,8 @@ def build_qa_features(
     if stats.not_in_any_window:
         logger.warning("%d answer(s) fit in no single window; those questions are labelled [CLS] only.",
                        stats.not_in_any_window)
+    if not sends_token_type_ids(tokenizer):
+        token_type_ids = None
     return QAFeatures(input_ids, token_type_ids, lengths, offsets_array, start_positions, end_positions,
                       example_index, stats)
 
