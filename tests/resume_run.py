@@ -2,8 +2,9 @@
 
 ``python tests/resume_run.py MODEL_DIR TINY_MODEL_DIR`` trains the tiny BERT on part of the NSMC sample
 through the notebook's own calls (``resolve_config``, ``make_batch_sampler``, ``make_trainer``,
-``last_checkpoint``, ``finish_training``) and prints one JSON line. Environment variables choose when the
-process kills itself with SIGKILL, as a Colab disconnect would:
+``last_checkpoint``, ``finish_training``) and prints one JSON line. ``CHECKPOINT_EVERY_MINUTES`` and
+``NUM_WORKERS`` set those config fields; other environment variables choose when the process kills itself
+with SIGKILL, as a Colab disconnect would:
 
 * ``KILL_AT_STEP=k``: right after optimizer step ``k``;
 * ``KILL_IN_SAVE=n``: during the ``n``-th write of ``last.ckpt``, after the temp file is complete and
@@ -144,7 +145,8 @@ def main(model_dir: str, tiny_model_dir: str) -> None:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     if os.environ.get("KILL_IN_SAVE"):
         kill_in_save(int(os.environ["KILL_IN_SAVE"]))
-    config = run_config(model_dir, checkpoint_every_minutes=os.environ.get("CHECKPOINT_EVERY_MINUTES", "20"))
+    config = run_config(model_dir, checkpoint_every_minutes=os.environ.get("CHECKPOINT_EVERY_MINUTES", "20"),
+                        num_workers=os.environ.get("NUM_WORKERS", "0"))
     task, train_dl, val_dl = pieces(config, tiny_model_dir)
     trace = Trace(Path(model_dir).parent / f"batches-{Path(model_dir).name}.txt", int(os.environ.get("KILL_AT_STEP", "-1")))
     trainer = make_trainer(config, monitor=task.monitor, mode=task.mode)

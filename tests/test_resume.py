@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import pytorch_lightning as pl
+import resume_run
 import torch
 from resume_run import BATCH_SIZE, EPOCHS, TRAIN_EXAMPLES, Trace, pieces, run_config, trained_steps
 
@@ -98,8 +99,8 @@ def run_script(model_dir: Path, tiny_model_dir: Path, **env: str) -> subprocess.
 
     The script sets its whole config itself; unbuffered output keeps what it printed before a SIGKILL.
     """
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith("NBHELPERS_") and key not in ("KILL_AT_STEP", "KILL_IN_SAVE")}
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("NBHELPERS_")
+                   and key not in ("KILL_AT_STEP", "KILL_IN_SAVE", "CHECKPOINT_EVERY_MINUTES", "NUM_WORKERS")}
     environment.update({"HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false", **env})
     return subprocess.run([sys.executable, str(SCRIPT), str(model_dir), str(tiny_model_dir)],
                           check=False, capture_output=True, text=True, env=environment, timeout=600)
@@ -115,7 +116,9 @@ def test_kill_9_at_any_point_then_the_same_command_ends_where_an_uninterrupted_r
     assert expected["global_step"] == TOTAL_STEPS and (tmp_path / "whole" / "metrics.json").is_file()
 
     killed = tmp_path / "killed"
-    often = {"CHECKPOINT_EVERY_MINUTES": EVERY_STEP}
+    # A save after every step; a DataLoader worker process, whose first batches Lightning draws before the
+    # resumed position is known (the uninterrupted run has none: batches do not depend on workers).
+    often = {"CHECKPOINT_EVERY_MINUTES": EVERY_STEP, "NUM_WORKERS": "1"}
     # 1. Killed right after step 9, inside the second epoch: the last time-interval save was at step 9.
     first = run_script(killed, tiny_model_dir, KILL_AT_STEP="9", **often)
     assert first.returncode == -9 and not (killed / "metrics.json").exists()
@@ -127,7 +130,7 @@ def test_kill_9_at_any_point_then_the_same_command_ends_where_an_uninterrupted_r
     assert not (killed / LAST).exists() and saved_step(killed / PREVIOUS) == 10
     assert list(killed.glob(".last.ckpt.*.tmp")), "the interrupted save should have left only a temp file"
     # 3. The same command again: resumes from the previous state and finishes at the uninterrupted run's step.
-    third = run_script(killed, tiny_model_dir)
+    third = run_script(killed, tiny_model_dir, NUM_WORKERS="1")
     assert third.returncode == 0, third.stderr[-3000:]
     result = json.loads(third.stdout.strip().splitlines()[-1])
     assert "last.previous.ckpt (global step 10)" in third.stdout
@@ -373,6 +376,21 @@ def test_max_time_inside_the_last_epoch_resumes_there_and_the_run_finishes_only_
     assert_same_weights(task.model, weights)  # (finish_training then loads the best checkpoint into it)
     assert read_run_file(model_dir)["finished"] is True
     assert finish_training(trainer, task, val_dl, config)["training_finished"] is True
+
+
+def test_a_saved_position_that_does_not_fit_the_data_is_named_and_not_used(
+    tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model_dir = tmp_path / "run"
+    with pytest.raises(RuntimeError, match="simulated"):
+        session(model_dir, tiny_model_dir, FailAt(STEPS_PER_EPOCH + 3), checkpoint_every_minutes=EVERY_STEP)
+    monkeypatch.setattr(resume_run, "TRAIN_EXAMPLES", TRAIN_EXAMPLES - 6)  # the training file lost 6 reviews
+    capsys.readouterr()
+    _, trainer, _, _ = session(model_dir, tiny_model_dir)
+    out = capsys.readouterr().out
+    assert ("이어 학습: 저장된 위치(2번째 에폭의 배치 3개)가 지금 데이터로더와 맞지 않습니다"
+            f"(dataset_length {TRAIN_EXAMPLES} -> {TRAIN_EXAMPLES - 6})") in out
+    assert trainer.global_step == TOTAL_STEPS
 
 
 def test_a_resumed_run_with_worker_processes_sees_each_later_epoch_in_the_uninterrupted_order(
