@@ -55,31 +55,38 @@ from nbhelpers.runtime import quiet_libraries
 LOG_DIR_NAME = "logs"
 
 
-def capture_rng() -> dict[str, Any]:
-    """The global random state of this process: torch (and CUDA's current device), numpy and Python.
+def capture_rng(cuda_device: int | None = None) -> dict[str, Any]:
+    """The global random state of this process: torch, numpy, Python, and CUDA's on ``cuda_device`` if it is in use.
 
     Kept as tensors, lists and tuples of ints, which a ``weights_only`` load accepts (a numpy array is not).
+    CUDA is only read where it is already initialised: reading it would otherwise create a CUDA context.
     """
     kind, keys, position, has_gauss, cached = np.random.get_state()
     state: dict[str, Any] = {
         "torch": torch.get_rng_state(),
-        "numpy": (kind, [int(key) for key in keys], int(position), int(has_gauss), float(cached)),
+        "numpy": (kind, keys.tolist(), int(position), int(has_gauss), float(cached)),
         "python": random.getstate(),
     }
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        state["cuda"] = torch.cuda.get_rng_state()
+    if cuda_device is not None and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.default_generators[cuda_device].get_state()
     return state
 
 
-def restore_rng(state: dict[str, Any]) -> None:
-    """Set the random state :func:`capture_rng` returned (CUDA's only where this process uses CUDA)."""
+def restore_rng(state: dict[str, Any], cuda_device: int | None = None) -> None:
+    """Set the random state :func:`capture_rng` returned (CUDA's where it was saved and ``cuda_device`` is in use)."""
     torch.set_rng_state(state["torch"])
     kind, keys, position, has_gauss, cached = state["numpy"]
     np.random.set_state((kind, np.array(keys, dtype=np.uint32), position, has_gauss, cached))
     version, internal, gauss = state["python"]
     random.setstate((version, tuple(internal), gauss))
-    if "cuda" in state and torch.cuda.is_available() and torch.cuda.is_initialized():
-        torch.cuda.set_rng_state(state["cuda"])
+    if "cuda" in state and cuda_device is not None and torch.cuda.is_initialized():
+        torch.cuda.default_generators[cuda_device].set_state(state["cuda"])
+
+
+def _cuda_device(trainer: pl.Trainer) -> int | None:
+    """The index of the GPU this process trains on, or None off a GPU."""
+    device = trainer.strategy.root_device
+    return (device.index or 0) if device.type == "cuda" else None
 
 
 _NOT_RESUMABLE_WARNING = "You're resuming from a checkpoint that ended before the epoch ended"
@@ -95,7 +102,7 @@ class ExactResume(Callback):
       batch size, processes, seed; see ``nbhelpers.batching``): a run resumed inside an epoch starts that
       epoch at its next batch, where Lightning, which counts the trained batches as done, expects it.
       A position that does not fit the current loader is not used, and one Korean line says so;
-    * the random state after the last trained batch (torch, numpy, Python; CUDA's current device), so
+    * the random state after the last trained batch (torch, numpy, Python; the process's GPU), so
       dropout and chapter 1's masking draw what they would have drawn (on a CPU the resumed run's weights
       equal the uninterrupted run's). Every process continues from the first process's state, as every
       process of a ``ddp_notebook`` run starts from the notebook's. Random draws inside DataLoader worker
@@ -136,7 +143,7 @@ class ExactResume(Callback):
         inside = epoch_cut_short(trainer) and self._rng_after_batch is not None
         return {
             "position": sampler.position(done) if sampler is not None else None,
-            "rng": self._rng_after_batch if inside else capture_rng(),
+            "rng": self._rng_after_batch if inside else capture_rng(_cuda_device(trainer)),
         }
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -178,17 +185,18 @@ class ExactResume(Callback):
             # Lightning's own warning says in English what the line above says, or is wrong: the loader continues.
             warnings.filterwarnings("ignore", message=_NOT_RESUMABLE_WARNING)
         fetcher = getattr(trainer.fit_loop, "_data_fetcher", None)  # Lightning 2.x; absent: nothing to redo
+        cuda = _cuda_device(trainer)
         if rng is not None and not inside:
             # At an epoch's start the uninterrupted run made the epoch's iterator after this state, and making
             # one draws a seed from it.
-            restore_rng(rng)
+            restore_rng(rng, cuda)
             if fetcher is not None:
                 iter(fetcher)
         elif fetcher is not None and (getattr(loader, "num_workers", 0) > 0 or rng is not None):
             # Inside an epoch (or in a new run) it made none: this one must not move the random state.
-            state = rng if rng is not None else capture_rng()
+            state = rng if rng is not None else capture_rng(cuda)
             iter(fetcher)
-            restore_rng(state)
+            restore_rng(state, cuda)
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._reseed(trainer)
@@ -196,7 +204,7 @@ class ExactResume(Callback):
     def on_train_batch_end(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
     ) -> None:
-        self._rng_after_batch = capture_rng()
+        self._rng_after_batch = capture_rng(_cuda_device(trainer))
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         resumable = self._batch_sampler(trainer)
