@@ -116,21 +116,22 @@ def test_kill_9_at_any_point_then_the_same_command_ends_where_an_uninterrupted_r
     assert expected["global_step"] == TOTAL_STEPS and (tmp_path / "whole" / "metrics.json").is_file()
 
     killed = tmp_path / "killed"
-    # A save after every step; a DataLoader worker process, whose first batches Lightning draws before the
+    often = {"CHECKPOINT_EVERY_MINUTES": EVERY_STEP}
+    # The resumed sessions have a DataLoader worker process, whose first batches Lightning draws before the
     # resumed position is known (the uninterrupted run has none: batches do not depend on workers).
-    often = {"CHECKPOINT_EVERY_MINUTES": EVERY_STEP, "NUM_WORKERS": "1"}
+    worker = {"NUM_WORKERS": "1"}
     # 1. Killed right after step 9, inside the second epoch: the last time-interval save was at step 9.
     first = run_script(killed, tiny_model_dir, KILL_AT_STEP="9", **often)
     assert first.returncode == -9 and not (killed / "metrics.json").exists()
     assert saved_step(killed / LAST) == 9
     # 2. The same command resumes there and is killed again inside a save: the new last.ckpt is written to a
     #    temp file, the old one has become last.previous.ckpt, and last.ckpt does not exist at that moment.
-    second = run_script(killed, tiny_model_dir, KILL_IN_SAVE="2", **often)
+    second = run_script(killed, tiny_model_dir, KILL_IN_SAVE="2", **often, **worker)
     assert second.returncode == -9 and "last.ckpt (global step 9)" in second.stdout
     assert not (killed / LAST).exists() and saved_step(killed / PREVIOUS) == 10
     assert list(killed.glob(".last.ckpt.*.tmp")), "the interrupted save should have left only a temp file"
     # 3. The same command again: resumes from the previous state and finishes at the uninterrupted run's step.
-    third = run_script(killed, tiny_model_dir, NUM_WORKERS="1")
+    third = run_script(killed, tiny_model_dir, **worker)
     assert third.returncode == 0, third.stderr[-3000:]
     result = json.loads(third.stdout.strip().splitlines()[-1])
     assert "last.previous.ckpt (global step 10)" in third.stdout
