@@ -284,10 +284,11 @@ class LengthGroupedBatchSampler(Sampler[list[int]]):
                    if position.get(key) != current[key]]
         if differs:
             return (
-                f"이어 학습: 저장된 위치({int(position['epoch']) + 1}번째 에폭의 배치 {position['batches_done']}개)가 "
+                f"이어 학습: 체크포인트의 위치({int(position['epoch']) + 1}번째 에폭에서 배치 {position['batches_done']}개까지 "
+                "학습)가 "
                 f"지금 데이터로더와 맞지 않습니다({', '.join(differs)}). 이 에폭의 남은 배치는 에폭의 처음 순서부터 읽으므로 "
-                "일부 예제는 두 번 보고 일부는 이 에폭에서 보지 못합니다. 고치는 법: 같은 데이터와 batch_size로 이어 가거나, "
-                "resume=False로 처음부터 학습하세요."
+                "일부 예제는 두 번 보고 일부는 이 에폭에서 보지 못합니다. 고치는 법: 처음과 같은 데이터, batch_size, 장치 수로 "
+                "이어 가거나(batch_size=0이면 가속기가 정합니다), resume=False로 처음부터 학습하세요."
             )
         self._resume = (int(position["epoch"]), int(position["batches_done"]))
         return None

@@ -389,7 +389,7 @@ def test_a_saved_position_that_does_not_fit_the_data_is_named_and_not_used(
     capsys.readouterr()
     _, trainer, _, _ = session(model_dir, tiny_model_dir)
     out = capsys.readouterr().out
-    assert ("이어 학습: 저장된 위치(2번째 에폭의 배치 3개)가 지금 데이터로더와 맞지 않습니다"
+    assert ("이어 학습: 체크포인트의 위치(2번째 에폭에서 배치 3개까지 학습)가 지금 데이터로더와 맞지 않습니다"
             f"(dataset_length {TRAIN_EXAMPLES} -> {TRAIN_EXAMPLES - 6})") in out
     assert trainer.global_step == TOTAL_STEPS
 
