@@ -165,9 +165,10 @@ class ExactResume(Callback):
         self._reseed(trainer)
         loaded, self._loaded = self._loaded or {}, None
         position, rng = loaded.get("position"), loaded.get("rng")
-        # Lightning resumes inside an epoch when the restored state is after some but not all of its batches.
-        done = trainer.fit_loop.epoch_loop.batch_progress.current.ready
-        inside = bool(getattr(trainer.fit_loop, "restarted_mid_epoch", False)) and 0 < done < trainer.num_training_batches
+        # Lightning resumes inside an epoch when it restored an epoch started but not processed, after some
+        # but not all of its batches.
+        epochs, done = trainer.fit_loop.epoch_progress.current, trainer.fit_loop.epoch_loop.batch_progress.current.ready
+        inside = epochs.processed < epochs.started and 0 < done < trainer.num_training_batches
         if position is not None and position["epoch"] != trainer.current_epoch:
             position = None
         resumable = self._batch_sampler(trainer)
