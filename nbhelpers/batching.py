@@ -20,13 +20,18 @@ Under DDP each process takes its own share of every step (the sampler splits the
 the Trainer runs with ``use_distributed_sampler=False``): every example is seen exactly once per
 epoch across processes, every process gets the same number of batches, and the batches of one step
 have similar lengths, so no process waits for a much longer batch of another.
+
+A training run cut inside an epoch (a Colab disconnect, ``max_time``) resumes at the next batch of
+that epoch: the checkpoint keeps the sampler's :meth:`LengthGroupedBatchSampler.position` and the
+resumed run hands it back (:meth:`LengthGroupedBatchSampler.resume_at`; ``nbhelpers.training.ExactResume``
+does both), so the resumed run trains on exactly the batches the uninterrupted run would have.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator, Sequence, Sized
+from collections.abc import Iterator, Mapping, Sequence, Sized
 from typing import Any
 
 import torch
@@ -37,6 +42,14 @@ from nbhelpers.config import BaseConfig
 
 MEGA_BATCH_STEPS = 50
 """Steps per mega-batch: the window inside which examples are sorted by length (Hugging Face uses 50)."""
+
+POSITION_KEYS = ("dataset_length", "batch_size", "num_replicas", "seed")
+"""What must be the same for a saved position to point at the same batches (the epoch is checked apart)."""
+
+EMPTY_DATASET = (
+    "데이터셋에 예제가 하나도 없어 배치를 만들 수 없습니다. 고치는 법: train_file·val_file이 가리키는 파일에 "
+    "예제가 있는지, 전처리에서 모두 걸러지지 않았는지 확인하세요."
+)
 
 
 def padding_for(accelerator: str, max_length: int) -> dict[str, Any]:
@@ -145,7 +158,7 @@ class EpochShuffle(Sampler[int]):
     for ``DistributedSampler``; a dataset that changes with the epoch (chapter 1 draws new sentence
     pairs every epoch) hears of it here, before the DataLoader's workers copy it. In the first epoch of
     a resumed run Lightning makes the DataLoader iterator before it calls ``set_epoch``, and with worker
-    processes that iterator draws its first batches at once: ``nbhelpers.training.SeededShuffle`` tells
+    processes that iterator draws its first batches at once: ``nbhelpers.training.ExactResume`` tells
     the sampler the epoch at the start of training and makes the iterator again.
 
     Attributes:
@@ -191,8 +204,12 @@ class LengthGroupedBatchSampler(Sampler[list[int]]):
     the processes of one step get similar lengths. Every process gets the same number of batches
     (``len(self)``); the last step or two are split evenly instead of leaving a short remainder, so
     every example is used exactly once per epoch. Only when there are fewer examples than batches to
-    fill (batch size 1, or fewer examples than processes) are a few examples repeated, as
-    ``DistributedSampler`` does.
+    fill (batch size 1, or fewer examples than processes: 3 examples on 8 TPU cores) are examples
+    repeated, cyclically as ``DistributedSampler`` does, so no batch is ever empty. A dataset without
+    examples is an error.
+
+    ``len(self)`` is always the whole epoch's batch count. After :meth:`resume_at`, the next pass over
+    that epoch starts after the batches a checkpoint says were trained (Lightning counts them as done).
 
     Attributes:
         sampler: The :class:`EpochShuffle` that Lightning tells the epoch.
@@ -215,12 +232,15 @@ class LengthGroupedBatchSampler(Sampler[list[int]]):
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size={batch_size}: a batch needs at least one example.")
+        if len(dataset) == 0:
+            raise ValueError(EMPTY_DATASET)
         self.sampler = EpochShuffle(dataset, shuffle=shuffle, seed=seed)
         self.batch_size = batch_size
         self.group_by_length = group_by_length
         self.mega_batch_steps = max(1, mega_batch_steps)
         self.drop_last = False
         self._replicas = (num_replicas, rank)
+        self._resume: tuple[int, int] | None = None  # (epoch, batches of it already trained)
         # A dataset that changes with the epoch changes its lengths too: those are read per epoch.
         self._fixed_lengths = None if callable(getattr(dataset, "set_epoch", None)) else dataset_lengths(dataset)
 
@@ -242,18 +262,50 @@ class LengthGroupedBatchSampler(Sampler[list[int]]):
         num_replicas, _ = self.replicas()
         return math.ceil(len(self.dataset) / (num_replicas * self.batch_size))
 
+    def position(self, batches_done: int) -> dict[str, int]:
+        """Where training stands in this epoch, for a checkpoint: ``batches_done`` of the epoch's batches
+        are trained; the other values say which batches those were (see :meth:`resume_at`)."""
+        num_replicas, _ = self.replicas()
+        return {"epoch": self.sampler.epoch, "batches_done": batches_done, "dataset_length": len(self.dataset),
+                "batch_size": self.batch_size, "num_replicas": num_replicas, "seed": self.sampler.seed}
+
+    def resume_at(self, position: Mapping[str, int] | None) -> str | None:
+        """Make the next pass over ``position["epoch"]`` skip the ``batches_done`` batches trained before.
+
+        Returns None when the position fits this sampler (or is None: no skip). When the data, batch size,
+        number of processes or seed differ, the saved count points at other batches: nothing is skipped
+        and a one-line Korean notice saying what differs is returned for the caller to show.
+        """
+        self._resume = None
+        if position is None:
+            return None
+        current = self.position(int(position["batches_done"]))
+        differs = [f"{key} {position.get(key)} -> {current[key]}" for key in POSITION_KEYS
+                   if position.get(key) != current[key]]
+        if differs:
+            return (
+                f"이어 학습: 체크포인트의 위치({int(position['epoch']) + 1}번째 에폭에서 배치 {position['batches_done']}개까지 "
+                "학습)가 "
+                f"지금 데이터로더와 맞지 않습니다({', '.join(differs)}). 이 에폭의 남은 배치는 에폭의 처음 순서부터 읽으므로 "
+                "일부 예제는 두 번 보고 일부는 이 에폭에서 보지 못합니다. 고치는 법: 처음과 같은 데이터, batch_size, 장치 수로 "
+                "이어 가거나(batch_size=0이면 가속기가 정합니다), resume=False로 처음부터 학습하세요."
+            )
+        self._resume = (int(position["epoch"]), int(position["batches_done"]))
+        return None
+
     def __iter__(self) -> Iterator[list[int]]:
         num_replicas, rank = self.replicas()
         if not 0 <= rank < num_replicas:
             raise ValueError(f"rank {rank} is not one of the {num_replicas} processes.")
-        for step in self.steps(num_replicas):
+        skip = self._resume[1] if self._resume is not None and self._resume[0] == self.sampler.epoch else 0
+        for step in self.steps(num_replicas)[skip:]:
             yield step[rank]
 
     def steps(self, num_replicas: int = 1) -> list[list[list[int]]]:
         """This epoch's steps, each a list of one batch (example indices) per process."""
         lengths = self._fixed_lengths if self._fixed_lengths is not None else dataset_lengths(self.dataset)
         if len(lengths) == 0:
-            return []
+            raise ValueError(EMPTY_DATASET)
         step_size = num_replicas * self.batch_size
         order = list(self.sampler)
         shuffle = self.sampler.shuffle
@@ -268,8 +320,9 @@ class LengthGroupedBatchSampler(Sampler[list[int]]):
             else:
                 order = length_order(lengths)
         count = math.ceil(len(order) / step_size)
-        if len(order) < count * num_replicas:  # fewer examples than batches: repeat a few
-            order += order[: count * num_replicas - len(order)]
+        missing = count * num_replicas - len(order)
+        if missing > 0:  # fewer examples than batches: repeat from the start, as often as it takes
+            order += (order * math.ceil(missing / len(order)))[:missing]
         batches: list[list[int]] = []
         start = 0
         for size in _batch_sizes(len(order), num_replicas, self.batch_size):

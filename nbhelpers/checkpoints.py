@@ -233,16 +233,49 @@ def update_run_file(model_dir: str | Path, **values: Any) -> dict[str, Any]:
     return data
 
 
+def max_steps_reached(trainer: pl.Trainer) -> bool:
+    """Whether ``max_steps`` is set and reached."""
+    return trainer.max_steps is not None and 0 < trainer.max_steps <= trainer.global_step
+
+
+def epoch_cut_short(trainer: pl.Trainer) -> bool:
+    """Whether the current epoch stopped before its last batch (``max_time``, a stop request), not at ``max_steps``."""
+    batches = trainer.num_training_batches
+    if not isinstance(batches, int) or max_steps_reached(trainer):
+        return False
+    return trainer.fit_loop.epoch_loop.batch_progress.current.ready < batches
+
+
 def training_finished(trainer: pl.Trainer) -> bool:
-    """Whether the run reached its end (``max_steps`` or ``max_epochs``), not just a stop or a time limit."""
-    if trainer.max_steps is not None and trainer.max_steps > 0 and trainer.global_step >= trainer.max_steps:
+    """Whether the run reached its planned end: ``max_steps``, or every batch of all ``max_epochs`` epochs.
+
+    A stop inside the last epoch (``max_time``) is not the end, although Lightning then counts that epoch.
+    """
+    if max_steps_reached(trainer):
         return True
     max_epochs = trainer.max_epochs
-    return max_epochs is not None and max_epochs >= 0 and trainer.current_epoch >= max_epochs
+    if max_epochs is None or max_epochs < 0:
+        return False
+    return trainer.fit_loop.epoch_progress.current.processed >= max_epochs and not epoch_cut_short(trainer)
+
+
+def _as_inside_the_epoch(loops: dict[str, Any]) -> None:
+    """Make a checkpoint's loop state say "inside the epoch, after its last trained batch".
+
+    Lightning counts an epoch cut short by a stop request as processed before ``on_train_epoch_end`` (and
+    completed after it); resumed from that state it would skip the epoch's remaining batches. Counted as
+    started but not processed, Lightning resumes it as it does a checkpoint written inside an epoch.
+    """
+    for counts in loops["fit_loop"]["epoch_progress"].values():
+        counts["processed"] = counts["completed"] = counts["started"] - 1
 
 
 class LatestCheckpoint(Checkpoint):
     """``last.ckpt`` always holds the latest state: at every epoch end and every ``every_minutes`` inside one.
+
+    A session stopped inside an epoch (``max_time``) saves after the stop's validation, as a state inside
+    that epoch, so the next session trains the epoch's remaining batches; the run is finished only when it
+    reaches its planned end (:func:`training_finished`).
 
     The previous ``last.ckpt`` becomes ``last.previous.ckpt`` before each save (a fallback if the new one
     turns out damaged), and is deleted when the run reaches its end, so a finished chapter keeps one
@@ -262,6 +295,7 @@ class LatestCheckpoint(Checkpoint):
         self._saved_step = -1
         self._session_start = time.monotonic()
         self._earlier_seconds = 0.0
+        self._inside_epoch = False
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._last_save = self._session_start = time.monotonic()
@@ -274,7 +308,9 @@ class LatestCheckpoint(Checkpoint):
     def on_train_batch_end(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
     ) -> None:
-        if not self.every_seconds:
+        # A stop request (set before this callback: Lightning runs checkpoint callbacks last) saves at the
+        # epoch's end hook, after the stop's validation.
+        if not self.every_seconds or trainer.should_stop:
             return
         due = time.monotonic() - self._last_save >= self.every_seconds
         # Every process must take part in a save; rank 0's clock decides for all of them.
@@ -295,12 +331,22 @@ class LatestCheckpoint(Checkpoint):
             update_run_file(self.dirpath, finished=finished, global_step=trainer.global_step,
                             train_seconds=self._train_seconds())
 
+    def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict[str, Any]) -> None:
+        if self._inside_epoch:
+            _as_inside_the_epoch(checkpoint["loops"])
+
     def save(self, trainer: pl.Trainer) -> None:
         """Write ``last.ckpt`` now (every process calls this; the global-zero process writes)."""
         last, previous = self.dirpath / LAST, self.dirpath / PREVIOUS
         if trainer.is_global_zero and last.is_file():
             os.replace(last, previous)
-        trainer.save_checkpoint(last)
+        # After a stop inside an epoch Lightning has already counted the epoch (see _as_inside_the_epoch).
+        epochs = trainer.fit_loop.epoch_progress.current
+        self._inside_epoch = epoch_cut_short(trainer) and epochs.processed >= epochs.started
+        try:
+            trainer.save_checkpoint(last)
+        finally:
+            self._inside_epoch = False
         self._last_save = time.monotonic()
         self._saved_step = trainer.global_step
         if trainer.is_global_zero:
@@ -321,5 +367,5 @@ class ValidateAtMaxSteps(Callback):
     def on_train_batch_end(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
     ) -> None:
-        if trainer.max_steps is not None and 0 < trainer.max_steps <= trainer.global_step:
+        if max_steps_reached(trainer):
             trainer.should_stop = True

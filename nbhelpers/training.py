@@ -21,9 +21,12 @@ import dataclasses
 import importlib.metadata
 import os
 import platform
+import random
+import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytorch_lightning as pl
 import torch
 from pytorch_lightning.callbacks import (
@@ -40,6 +43,7 @@ from nbhelpers.checkpoints import (
     LatestCheckpoint,
     ValidateAtMaxSteps,
     checkpoint_io_for,
+    epoch_cut_short,
     read_run_file,
     write_json,
 )
@@ -51,22 +55,99 @@ from nbhelpers.runtime import quiet_libraries
 LOG_DIR_NAME = "logs"
 
 
-class SeededShuffle(Callback):
-    """Every epoch's training order comes from ``seed + epoch``, in a resumed run too.
+def capture_rng(cuda_device: int | None = None) -> dict[str, Any]:
+    """The global random state of this process: torch, numpy, Python, and CUDA's on ``cuda_device`` if it is in use.
 
-    Lightning restores the optimizer, scheduler and step when it resumes, not the random state. The
-    chapters' ``LengthGroupedBatchSampler`` seeds each epoch itself (Lightning calls its ``set_epoch``);
-    a learner's own ``DataLoader(shuffle=True)`` gets a generator seeded with ``seed + epoch`` here.
+    Kept as tensors, lists and tuples of ints, which a ``weights_only`` load accepts (a numpy array is not).
+    CUDA is only read where it is already initialised: reading it would otherwise create a CUDA context.
+    """
+    kind, keys, position, has_gauss, cached = np.random.get_state()
+    state: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "numpy": (kind, keys.tolist(), int(position), int(has_gauss), float(cached)),
+        "python": random.getstate(),
+    }
+    if cuda_device is not None and torch.cuda.is_initialized():
+        state["cuda"] = torch.cuda.default_generators[cuda_device].get_state()
+    return state
 
-    One gap is Lightning's: it makes the first epoch's iterator when ``fit`` starts, before it tells
-    any sampler the epoch. Without worker processes the order is drawn later, at the first batch, and
-    is right; with workers the iterator has already drawn indices, in epoch 0's order (a resumed run)
-    or from the global random state (a plain ``shuffle=True``). So at the start of training the sampler
-    is told the epoch and, when the loader has workers, the iterator is made again.
+
+def restore_rng(state: dict[str, Any], cuda_device: int | None = None) -> None:
+    """Set the random state :func:`capture_rng` returned (CUDA's where it was saved and ``cuda_device`` is in use)."""
+    torch.set_rng_state(state["torch"])
+    kind, keys, position, has_gauss, cached = state["numpy"]
+    np.random.set_state((kind, np.array(keys, dtype=np.uint32), position, has_gauss, cached))
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    if "cuda" in state and cuda_device is not None and torch.cuda.is_initialized():
+        torch.cuda.default_generators[cuda_device].set_state(state["cuda"])
+
+
+def _cuda_device(trainer: pl.Trainer) -> int | None:
+    """The index of the GPU this process trains on, or None off a GPU."""
+    device = trainer.strategy.root_device
+    return (device.index or 0) if device.type == "cuda" else None
+
+
+_NOT_RESUMABLE_WARNING = "You're resuming from a checkpoint that ended before the epoch ended"
+
+
+class ExactResume(Callback):
+    """A resumed run trains on exactly what the uninterrupted run would have: the same batches, the same random state.
+
+    Lightning restores the weights, the optimizer, the schedule and its loop counters, but not where the
+    training DataLoader stood inside an epoch, nor the random state. So every ``last.ckpt`` also holds:
+
+    * the position of the chapters' ``LengthGroupedBatchSampler`` (epoch, batches trained, dataset length,
+      batch size, processes, seed; see ``nbhelpers.batching``): a run resumed inside an epoch starts that
+      epoch at its next batch, where Lightning, which counts the trained batches as done, expects it.
+      A position that does not fit the current loader is not used, and one Korean line says so;
+    * the random state after the last trained batch (torch, numpy, Python; the process's GPU), so
+      dropout and chapter 1's masking draw what they would have drawn (on a CPU the resumed run's weights
+      equal the uninterrupted run's). Every process continues from the first process's state, as every
+      process of a ``ddp_notebook`` run starts from the notebook's. Random draws inside DataLoader worker
+      processes and on a TPU (XLA's own generator) are not restored.
+
+    Every epoch's order comes from ``seed + epoch``: the chapters' sampler seeds each epoch itself
+    (Lightning calls its ``set_epoch``); a learner's own ``DataLoader(shuffle=True)`` gets a generator
+    seeded with ``seed + epoch`` here (such a loader restarts a cut epoch from its first batch).
+
+    One gap is Lightning's: it makes the first epoch's iterator when ``fit`` starts, before it tells any
+    sampler the epoch or this callback the position, and with worker processes that iterator draws its
+    first batches at once. So at the start of training the sampler is told the epoch and the position,
+    and the iterator is made again.
     """
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
+        self._trainer: pl.Trainer | None = None
+        self._loaded: dict[str, Any] | None = None
+        self._rng_after_batch: dict[str, Any] | None = None
+
+    @staticmethod
+    def _batch_sampler(trainer: pl.Trainer) -> Any:
+        """The training loader's resumable batch sampler, or None for a loader without one."""
+        batch_sampler = getattr(trainer.train_dataloader, "batch_sampler", None)
+        return batch_sampler if callable(getattr(batch_sampler, "resume_at", None)) else None
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        self._trainer = trainer
+
+    def state_dict(self) -> dict[str, Any]:
+        trainer = self._trainer
+        if trainer is None or trainer.train_dataloader is None:
+            return {}
+        done = trainer.fit_loop.epoch_loop.batch_progress.current.ready
+        sampler = self._batch_sampler(trainer)
+        # Inside an epoch the state after its last trained batch, before a stop's validation drew from it.
+        inside = epoch_cut_short(trainer) and self._rng_after_batch is not None
+        return {
+            "position": sampler.position(done) if sampler is not None else None,
+            "rng": self._rng_after_batch if inside else capture_rng(_cuda_device(trainer)),
+        }
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._loaded = dict(state_dict)
 
     def _reseed(self, trainer: pl.Trainer) -> None:
         sampler = getattr(trainer.train_dataloader, "sampler", None)
@@ -82,12 +163,55 @@ class SeededShuffle(Callback):
             if callable(getattr(sampler, "set_epoch", None)):
                 sampler.set_epoch(trainer.current_epoch)
         self._reseed(trainer)
+        loaded, self._loaded = self._loaded or {}, None
+        position, rng = loaded.get("position"), loaded.get("rng")
+        # Lightning resumes inside an epoch when it restored an epoch started but not processed, after some
+        # but not all of its batches.
+        epochs, done = trainer.fit_loop.epoch_progress.current, trainer.fit_loop.epoch_loop.batch_progress.current.ready
+        inside = epochs.processed < epochs.started and 0 < done < trainer.num_training_batches
+        if position is not None and position["epoch"] != trainer.current_epoch:
+            position = None
+        resumable = self._batch_sampler(trainer)
+        notice = resumable.resume_at(position if inside else None) if resumable is not None else None
+        if inside and notice is None and (resumable is None or position is None):
+            notice = (
+                f"이어 학습: {trainer.current_epoch + 1}번째 에폭의 남은 배치를 에폭의 처음 순서부터 읽습니다(앞쪽 배치 일부는 "
+                "두 번 보고 뒤쪽 일부는 이 에폭에서 보지 못합니다). "
+                + ("고치는 법: DataLoader(batch_sampler=make_batch_sampler(...))로 만들면 끊긴 다음 배치부터 이어 갑니다."
+                   if resumable is None else "체크포인트에 에폭 안의 위치가 없었기 때문이며, 다음 저장부터는 함께 저장됩니다.")
+            )
+        if notice and trainer.is_global_zero:
+            print(notice)
+        if inside:
+            # Lightning's own warning says in English what the line above says, or is wrong: the loader continues.
+            warnings.filterwarnings("ignore", message=_NOT_RESUMABLE_WARNING)
         fetcher = getattr(trainer.fit_loop, "_data_fetcher", None)  # Lightning 2.x; absent: nothing to redo
-        if getattr(loader, "num_workers", 0) > 0 and fetcher is not None:
+        cuda = _cuda_device(trainer)
+        if rng is not None and not inside:
+            # At an epoch's start the uninterrupted run made the epoch's iterator after this state, and making
+            # one draws a seed from it.
+            restore_rng(rng, cuda)
+            if fetcher is not None:
+                iter(fetcher)
+        elif fetcher is not None and (getattr(loader, "num_workers", 0) > 0 or rng is not None):
+            # Inside an epoch (or in a new run) it made none: this one must not move the random state.
+            state = rng if rng is not None else capture_rng(cuda)
             iter(fetcher)
+            restore_rng(state, cuda)
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._reseed(trainer)
+
+    def on_train_batch_end(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        self._rng_after_batch = capture_rng(_cuda_device(trainer))
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        resumable = self._batch_sampler(trainer)
+        if resumable is not None:
+            resumable.resume_at(None)  # a later pass over the loader (a notebook cell) reads whole epochs
+        self._rng_after_batch = None
 
 
 class SessionTimer(Timer):
@@ -95,8 +219,13 @@ class SessionTimer(Timer):
 
     Lightning's own timer stores the elapsed time in the checkpoint, so after a resume the budget is
     already spent and training stops at once. Here the limit is there to end a session cleanly before
-    Colab's runtime limit, so a resumed session starts its clock at zero.
+    Colab's runtime limit, so a resumed session starts its clock at zero, and nothing is stored (a session
+    without ``max_time`` then resumes without Lightning asking for the timer). A stop inside an epoch
+    resumes inside it (``nbhelpers.checkpoints.LatestCheckpoint``).
     """
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self._offset = 0
@@ -150,7 +279,7 @@ def make_trainer(config: BaseConfig, monitor: str, mode: str = "max", **override
         checkpoint,
         LatestCheckpoint(model_dir, config.checkpoint_every_minutes),
         ValidateAtMaxSteps(),
-        SeededShuffle(config.seed),
+        ExactResume(config.seed),
         ShareBatches(),
         SessionHeartbeat(model_dir),
     ]

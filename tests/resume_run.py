@@ -2,28 +2,31 @@
 
 ``python tests/resume_run.py MODEL_DIR TINY_MODEL_DIR`` trains the tiny BERT on part of the NSMC sample
 through the notebook's own calls (``resolve_config``, ``make_batch_sampler``, ``make_trainer``,
-``last_checkpoint``, ``finish_training``) and prints one JSON line. Environment variables choose when the
-process kills itself with SIGKILL, as a Colab disconnect would:
+``last_checkpoint``, ``finish_training``) and prints one JSON line. ``CHECKPOINT_EVERY_MINUTES`` and
+``NUM_WORKERS`` set those config fields; other environment variables choose when the process kills itself
+with SIGKILL, as a Colab disconnect would:
 
 * ``KILL_AT_STEP=k``: right after optimizer step ``k``;
 * ``KILL_IN_SAVE=n``: during the ``n``-th write of ``last.ckpt``, after the temp file is complete and
   before it is renamed (the old ``last.ckpt`` has just become ``last.previous.ckpt``).
 
-Every training batch is appended to ``MODEL_DIR/../batches-<name>.txt`` (global step, epoch and a hash
-of the batch) before the step, so a killed run leaves a trace to compare with an uninterrupted one.
+Every training batch is appended to ``MODEL_DIR/../batches-<name>.txt`` (global step, epoch and the indices
+of the examples in it) before the step, so a killed run leaves a trace to compare with an uninterrupted one.
+Output is line-buffered: what the process printed before a SIGKILL is in its stdout whatever the caller's
+environment (``PYTHONUNBUFFERED`` or not).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytorch_lightning as pl
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset
 from transformers import (
     AutoTokenizer,
     BertForSequenceClassification,
@@ -61,8 +64,24 @@ def kill_in_save(nth: int) -> None:
     os.replace = replace  # type: ignore[assignment]
 
 
+class Indexed(Dataset):
+    """A dataset whose rows also carry their index (``feature_index``), for :class:`Trace` to read."""
+
+    def __init__(self, dataset: Any) -> None:
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        return {**self.dataset[index], "feature_index": index}
+
+
 class Trace(pl.Callback):
-    """Append every training batch to a file, and SIGKILL the process after step ``kill_at``."""
+    """Append the example indices of every training batch to a file, and SIGKILL the process after step ``kill_at``.
+
+    The indices are taken out of the batch (``feature_index``) before the model sees it.
+    """
 
     def __init__(self, path: Path, kill_at: int) -> None:
         self.path = path
@@ -70,14 +89,23 @@ class Trace(pl.Callback):
         self.batches = 0
 
     def on_train_batch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: dict, batch_idx: int) -> None:
-        digest = hashlib.sha1(batch["input_ids"].numpy().tobytes()).hexdigest()[:12]
+        indices = ",".join(str(index) for index in batch.pop("feature_index").tolist())
         with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(f"{trainer.global_step} {trainer.current_epoch} {digest}\n")
+            handle.write(f"{trainer.global_step} {trainer.current_epoch} {indices}\n")
         self.batches += 1
 
     def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: object) -> None:
         if trainer.global_step == self.kill_at:
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+def trained_steps(path: Path) -> dict[int, list[int]]:
+    """The example indices each global step trained on, from a trace; a step trained again counts as its last time."""
+    steps: dict[int, list[int]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        step, _, indices = line.split()
+        steps[int(step)] = [int(index) for index in indices.split(",")]
+    return steps
 
 
 def run_config(model_dir: str | Path, **fields: str) -> ClassificationConfig:
@@ -99,7 +127,7 @@ def pieces(config: ClassificationConfig, tiny_model_dir: str | Path) -> tuple[Cl
     val = read_nsmc(sample_files(spec, "val"))[:48]
     tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
     collator = DataCollatorWithPadding(tokenizer, **padding_options(config))
-    train_set = encode_classification(train, tokenizer, 64)
+    train_set = Indexed(encode_classification(train, tokenizer, 64))
     val_set = encode_classification(val, tokenizer, 64)
     train_dl = DataLoader(train_set, batch_sampler=make_batch_sampler(train_set, config, train=True), collate_fn=collator,
                           num_workers=config.num_workers)
@@ -114,9 +142,11 @@ def pieces(config: ClassificationConfig, tiny_model_dir: str | Path) -> tuple[Cl
 
 
 def main(model_dir: str, tiny_model_dir: str) -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     if os.environ.get("KILL_IN_SAVE"):
         kill_in_save(int(os.environ["KILL_IN_SAVE"]))
-    config = run_config(model_dir, checkpoint_every_minutes=os.environ.get("CHECKPOINT_EVERY_MINUTES", "20"))
+    config = run_config(model_dir, checkpoint_every_minutes=os.environ.get("CHECKPOINT_EVERY_MINUTES", "20"),
+                        num_workers=os.environ.get("NUM_WORKERS", "0"))
     task, train_dl, val_dl = pieces(config, tiny_model_dir)
     trace = Trace(Path(model_dir).parent / f"batches-{Path(model_dir).name}.txt", int(os.environ.get("KILL_AT_STEP", "-1")))
     trainer = make_trainer(config, monitor=task.monitor, mode=task.mode)

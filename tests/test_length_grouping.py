@@ -186,3 +186,46 @@ def test_trainer_shares_each_epoch_among_processes_exactly_once(tmp_path: Path, 
     expected = LengthGroupedBatchSampler(train, 8, seed=5, num_replicas=devices, rank=0)
     assert ranks[0]["train0"] == epoch_batches(expected, 0)
     assert ranks[0]["train1"] == epoch_batches(expected, 1)
+
+
+@pytest.mark.parametrize("count, batch_size, replicas", [(3, 4, 8), (1, 1, 8), (5, 1, 4), (2, 16, 3)])
+@pytest.mark.parametrize("train", [True, False])
+def test_fewer_examples_than_batches_are_repeated_and_no_batch_is_empty(
+    count: int, batch_size: int, replicas: int, train: bool
+) -> None:
+    # 3 examples on 8 TPU cores: every process still gets a batch with a real example (the collator cannot
+    # pad an empty one), repeated cyclically as DistributedSampler does.
+    dataset = reviews(count)
+    uses: Counter[int] = Counter()
+    for rank in range(replicas):
+        sampler = LengthGroupedBatchSampler(dataset, batch_size, shuffle=train, seed=1, num_replicas=replicas, rank=rank)
+        batches = epoch_batches(sampler, 0)
+        assert len(batches) == len(sampler) and all(1 <= len(batch) <= batch_size for batch in batches), batches
+        uses.update(index for batch in batches for index in batch)
+    assert sorted(uses) == list(range(count)) and max(uses.values()) - min(uses.values()) <= 1
+
+
+def test_a_dataset_without_examples_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="예제가 하나도 없어 배치를 만들 수 없습니다. 고치는 법: "):
+        make_batch_sampler([], DownstreamConfig(batch_size=8), train=True)
+
+
+def test_a_saved_position_resumes_its_epoch_at_the_next_batch_and_a_mismatch_is_named() -> None:
+    dataset = reviews(100)
+    sampler = LengthGroupedBatchSampler(dataset, 8, seed=3, num_replicas=2, rank=1)
+    whole = epoch_batches(sampler, 2)
+    position = sampler.position(4)  # what a checkpoint keeps after 4 of the epoch's steps
+    assert position == {"epoch": 2, "batches_done": 4, "dataset_length": 100, "batch_size": 8, "num_replicas": 2,
+                        "seed": 3}
+    resumed = LengthGroupedBatchSampler(dataset, 8, seed=3, num_replicas=2, rank=1)
+    resumed.set_epoch(2)
+    assert resumed.resume_at(position) is None
+    assert list(resumed) == whole[4:] and len(resumed) == len(whole)  # Lightning still counts the whole epoch
+    assert epoch_batches(resumed, 3) == epoch_batches(sampler, 3)  # the next epoch is whole again
+    # Another batch size (a GPU run resumed on a CPU): the 4 batches were other examples; nothing is skipped.
+    smaller = LengthGroupedBatchSampler(dataset, 4, seed=3, num_replicas=2, rank=1)
+    smaller.set_epoch(2)
+    notice = smaller.resume_at(position)
+    assert notice is not None and "batch_size 8 -> 4" in notice and "고치는 법: " in notice and "\n" not in notice
+    assert list(smaller) == epoch_batches(LengthGroupedBatchSampler(dataset, 4, seed=3, num_replicas=2, rank=1), 2)
+    assert "dataset_length 100 -> 99" in LengthGroupedBatchSampler(reviews(99), 8, seed=3, num_replicas=2).resume_at(position)

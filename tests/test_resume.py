@@ -1,7 +1,8 @@
-"""Resume, fresh starts, damaged checkpoints and the Drive budget (issue 9 items 1-4).
+"""Resume, fresh starts, damaged checkpoints and the Drive budget (issue 9 items 1-4, issue 17 items 4-5).
 
 The kill test runs chapter 2's training cells as a subprocess (``resume_run.py``) that SIGKILLs itself,
-as a Colab disconnect does; the rest train the same tiny model in this process.
+as a Colab disconnect does; the rest train the same tiny model in this process. A resumed run must train
+every step on exactly the examples of the uninterrupted run, and end with its weights.
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import pytorch_lightning as pl
+import resume_run
 import torch
-from resume_run import BATCH_SIZE, EPOCHS, TRAIN_EXAMPLES, Trace, pieces, run_config
+from resume_run import BATCH_SIZE, EPOCHS, TRAIN_EXAMPLES, Trace, pieces, run_config, trained_steps
 
-from nbhelpers.checkpoints import LAST, PREVIOUS, atomic_save, load_checkpoint_file
+from nbhelpers.checkpoints import LAST, PREVIOUS, atomic_save, load_checkpoint_file, read_run_file
 from nbhelpers.predictor import export_model
 from nbhelpers.rundir import (
     directory_size,
@@ -26,6 +29,7 @@ from nbhelpers.rundir import (
     run_footprint,
 )
 from nbhelpers.training import (
+    SessionTimer,
     finish_training,
     last_checkpoint,
     make_trainer,
@@ -35,6 +39,8 @@ from nbhelpers.training import (
 STEPS_PER_EPOCH = TRAIN_EXAMPLES // BATCH_SIZE
 TOTAL_STEPS = STEPS_PER_EPOCH * EPOCHS
 SCRIPT = Path(__file__).with_name("resume_run.py")
+EVERY_STEP = "0.000000001"
+"""``checkpoint_every_minutes`` that saves ``last.ckpt`` after every step (as 20 minutes do on Colab), whatever a step lasts."""
 
 
 class StopAfterEpochs(pl.Callback):
@@ -59,6 +65,21 @@ class FailAt(pl.Callback):
             raise RuntimeError("CUDA out of memory (simulated)")
 
 
+class StepClock(SessionTimer):
+    """The session timer (``max_time``) on a clock that advances one second per training step, not with real time."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(duration=timedelta(seconds=seconds), interval="step")
+        self.ticks = 0
+
+    def on_train_batch_end(self, trainer: pl.Trainer, *args: object, **kwargs: object) -> None:
+        self.ticks += 1
+        super().on_train_batch_end(trainer, *args, **kwargs)
+
+    def time_elapsed(self, stage: str = "train") -> float:
+        return float(self.ticks)
+
+
 def session(model_dir: Path, tiny_model_dir: Path, *callbacks: pl.Callback, **fields: str):
     """One run of the notebook's training cells in this process: (config, trainer, task, val loader)."""
     config = run_config(model_dir, **fields)
@@ -74,16 +95,15 @@ def saved_step(path: Path) -> int:
 
 
 def run_script(model_dir: Path, tiny_model_dir: Path, **env: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "HF_HUB_OFFLINE": "1", **env}
-    environment.pop("NBHELPERS_PROFILE", None)
+    """``resume_run.py`` in a child whose environment is the caller's less anything that changes the run.
+
+    The script sets its whole config itself; unbuffered output keeps what it printed before a SIGKILL.
+    """
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("NBHELPERS_")
+                   and key not in ("KILL_AT_STEP", "KILL_IN_SAVE", "CHECKPOINT_EVERY_MINUTES", "NUM_WORKERS")}
+    environment.update({"HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false", **env})
     return subprocess.run([sys.executable, str(SCRIPT), str(model_dir), str(tiny_model_dir)],
                           check=False, capture_output=True, text=True, env=environment, timeout=600)
-
-
-def batches(path: Path, epoch: int) -> list[str]:
-    """The batch hashes a run trained on in ``epoch``; a resumed run's trace ends with the last session's."""
-    rows = [line.split() for line in path.read_text(encoding="utf-8").splitlines()]
-    return [digest for _, row_epoch, digest in rows if int(row_epoch) == epoch][-STEPS_PER_EPOCH:]
 
 
 @pytest.mark.slow
@@ -96,19 +116,22 @@ def test_kill_9_at_any_point_then_the_same_command_ends_where_an_uninterrupted_r
     assert expected["global_step"] == TOTAL_STEPS and (tmp_path / "whole" / "metrics.json").is_file()
 
     killed = tmp_path / "killed"
-    often = {"CHECKPOINT_EVERY_MINUTES": "0.0001"}  # a save after (almost) every step, as 20 minutes would on Colab
+    often = {"CHECKPOINT_EVERY_MINUTES": EVERY_STEP}
+    # The resumed sessions have a DataLoader worker process, whose first batches Lightning draws before the
+    # resumed position is known (the uninterrupted run has none: batches do not depend on workers).
+    worker = {"NUM_WORKERS": "1"}
     # 1. Killed right after step 9, inside the second epoch: the last time-interval save was at step 9.
     first = run_script(killed, tiny_model_dir, KILL_AT_STEP="9", **often)
     assert first.returncode == -9 and not (killed / "metrics.json").exists()
     assert saved_step(killed / LAST) == 9
     # 2. The same command resumes there and is killed again inside a save: the new last.ckpt is written to a
     #    temp file, the old one has become last.previous.ckpt, and last.ckpt does not exist at that moment.
-    second = run_script(killed, tiny_model_dir, KILL_IN_SAVE="2", **often)
+    second = run_script(killed, tiny_model_dir, KILL_IN_SAVE="2", **often, **worker)
     assert second.returncode == -9 and "last.ckpt (global step 9)" in second.stdout
     assert not (killed / LAST).exists() and saved_step(killed / PREVIOUS) == 10
     assert list(killed.glob(".last.ckpt.*.tmp")), "the interrupted save should have left only a temp file"
     # 3. The same command again: resumes from the previous state and finishes at the uninterrupted run's step.
-    third = run_script(killed, tiny_model_dir)
+    third = run_script(killed, tiny_model_dir, **worker)
     assert third.returncode == 0, third.stderr[-3000:]
     result = json.loads(third.stdout.strip().splitlines()[-1])
     assert "last.previous.ckpt (global step 10)" in third.stdout
@@ -117,8 +140,11 @@ def test_kill_9_at_any_point_then_the_same_command_ends_where_an_uninterrupted_r
     metrics = json.loads((killed / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["global_step"] == TOTAL_STEPS and metrics["training_finished"] is True
     assert not list(killed.glob(".*.tmp")) and not (killed / PREVIOUS).exists()
-    # Epoch order comes from seed + epoch: the epoch after the interruption sees exactly the same batches.
-    assert batches(killed.with_name("batches-killed.txt"), 2) == batches(tmp_path / "batches-whole.txt", 2)
+    # Resumed twice inside the second epoch, the run trained every step on the uninterrupted run's examples:
+    # the resumed epochs went on at their next batch (not from their first), and later epochs kept their order.
+    steps = trained_steps(tmp_path / "batches-whole.txt")
+    assert sorted(steps) == list(range(TOTAL_STEPS))
+    assert trained_steps(killed.with_name("batches-killed.txt")) == steps
     # 4. A finished run started again does not train again.
     again = run_script(killed, tiny_model_dir)
     assert again.returncode == 0, again.stderr[-3000:]
@@ -300,14 +326,82 @@ def test_curves_draw_each_step_once_when_a_session_resumed_inside_an_epoch(tmp_p
     assert [row["train_loss"] for row in rows] == [0.0] * 8 + [1.0] * 11  # the resumed session's values
 
 
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path):
+    """The whole run in one session: the examples of each step, and the final weights."""
+    root = tmp_path_factory.mktemp("uninterrupted")
+    _, trainer, task, _ = session(root / "run", tiny_model_dir, Trace(root / "trace.txt", -1))
+    assert trainer.global_step == TOTAL_STEPS
+    return trained_steps(root / "trace.txt"), {name: value.clone() for name, value in task.model.state_dict().items()}
+
+
+def assert_same_weights(model: torch.nn.Module, expected: dict[str, torch.Tensor]) -> None:
+    # Dropout drew the same masks only if the random state was restored: otherwise weights differ by ~1e-3.
+    for name, value in model.state_dict().items():
+        torch.testing.assert_close(value, expected[name], rtol=0, atol=1e-6, msg=name)
+
+
+@pytest.mark.parametrize("workers", ["0", "1"])
+def test_a_run_cut_inside_an_epoch_resumes_at_the_next_batch_and_ends_with_the_uninterrupted_weights(
+    tmp_path: Path, tiny_model_dir: Path, uninterrupted: tuple, workers: str
+) -> None:
+    # With a worker process, Lightning's first iterator has drawn batches before the position is restored.
+    steps, weights = uninterrupted
+    model_dir, trace = tmp_path / "run", tmp_path / "trace.txt"
+    with pytest.raises(RuntimeError, match="simulated"):  # fails inside the second epoch, after the save of step 9
+        session(model_dir, tiny_model_dir, Trace(trace, -1), FailAt(9), num_workers=workers,
+                checkpoint_every_minutes=EVERY_STEP)
+    position = load_checkpoint_file(model_dir / LAST)["callbacks"]["ExactResume"]["position"]
+    assert position == {"epoch": 1, "batches_done": 9 - STEPS_PER_EPOCH, "dataset_length": TRAIN_EXAMPLES,
+                        "batch_size": BATCH_SIZE, "num_replicas": 1, "seed": run_config(model_dir).seed}
+    _, trainer, task, _ = session(model_dir, tiny_model_dir, Trace(trace, -1), num_workers=workers)
+    assert trainer.global_step == TOTAL_STEPS
+    assert trained_steps(trace) == steps
+    assert_same_weights(task.model, weights)
+
+
+def test_max_time_inside_the_last_epoch_resumes_there_and_the_run_finishes_only_at_its_end(
+    tmp_path: Path, tiny_model_dir: Path, uninterrupted: tuple
+) -> None:
+    steps, weights = uninterrupted
+    model_dir, trace = tmp_path / "run", tmp_path / "trace.txt"
+    stop = TOTAL_STEPS - 4  # the time is up after step 14, inside the last epoch (steps 12-17)
+    config, trainer, task, val_dl = session(model_dir, tiny_model_dir, Trace(trace, -1), StepClock(stop))
+    assert trainer.global_step == saved_step(model_dir / LAST) == stop
+    assert trainer.optimizers[0].param_groups[0]["lr"] > 0
+    assert read_run_file(model_dir)["finished"] is False
+    assert finish_training(trainer, task, val_dl, config)["training_finished"] is False  # the stop's validation
+    config, trainer, task, val_dl = session(model_dir, tiny_model_dir, Trace(trace, -1))
+    assert trainer.global_step == TOTAL_STEPS and trained_steps(trace) == steps  # the last 4 batches, not 0
+    assert trainer.optimizers[0].param_groups[0]["lr"] == 0.0  # the schedule reached its end
+    assert_same_weights(task.model, weights)  # (finish_training then loads the best checkpoint into it)
+    assert read_run_file(model_dir)["finished"] is True
+    assert finish_training(trainer, task, val_dl, config)["training_finished"] is True
+
+
+def test_a_saved_position_that_does_not_fit_the_data_is_named_and_not_used(
+    tmp_path: Path, tiny_model_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model_dir = tmp_path / "run"
+    with pytest.raises(RuntimeError, match="simulated"):
+        session(model_dir, tiny_model_dir, FailAt(STEPS_PER_EPOCH + 3), checkpoint_every_minutes=EVERY_STEP)
+    monkeypatch.setattr(resume_run, "TRAIN_EXAMPLES", TRAIN_EXAMPLES - 6)  # the training file lost 6 reviews
+    capsys.readouterr()
+    _, trainer, _, _ = session(model_dir, tiny_model_dir)
+    out = capsys.readouterr().out
+    assert ("이어 학습: 체크포인트의 위치(2번째 에폭에서 배치 3개까지 학습)가 지금 데이터로더와 맞지 않습니다"
+            f"(dataset_length {TRAIN_EXAMPLES} -> {TRAIN_EXAMPLES - 6})") in out
+    assert trainer.global_step == TOTAL_STEPS
+
+
 def test_a_resumed_run_with_worker_processes_sees_each_later_epoch_in_the_uninterrupted_order(
-    tmp_path: Path, tiny_model_dir: Path
+    tmp_path: Path, tiny_model_dir: Path, uninterrupted: tuple
 ) -> None:
     # Lightning makes the first epoch's iterator before telling the sampler the epoch; with workers it
-    # has drawn indices at once, which without SeededShuffle would give the resumed epoch epoch 0's order.
-    whole, resumed = tmp_path / "whole.txt", tmp_path / "resumed.txt"
-    session(tmp_path / "whole", tiny_model_dir, Trace(whole, -1), num_workers="1")
+    # has drawn indices at once, which without ExactResume would give the resumed epoch epoch 0's order.
+    steps, weights = uninterrupted
+    trace = tmp_path / "trace.txt"
     session(tmp_path / "resumed", tiny_model_dir, StopAfterEpochs(1), num_workers="1")
-    session(tmp_path / "resumed", tiny_model_dir, Trace(resumed, -1), num_workers="1")
-    for epoch in (1, 2):
-        assert batches(resumed, epoch) == batches(whole, epoch), epoch
+    _, _, task, _ = session(tmp_path / "resumed", tiny_model_dir, Trace(trace, -1), num_workers="1")
+    assert trained_steps(trace) == {step: steps[step] for step in range(STEPS_PER_EPOCH, TOTAL_STEPS)}
+    assert_same_weights(task.model, weights)
