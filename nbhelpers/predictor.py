@@ -77,6 +77,25 @@ def best_device() -> torch.device:
     return device_for(best_device_type())
 
 
+_OFFSET_POSITIONS = {"roberta", "xlm-roberta", "camembert", "roberta-prelayernorm", "data2vec-text", "xmod"}
+"""Model types that number positions from ``padding_idx + 1``, as fairseq's RoBERTa does."""
+
+
+def usable_positions(config: Any) -> int | None:
+    """How many tokens an input of a model with this config may have; None when the config does not say.
+
+    BERT's positions are 0 to ``max_position_embeddings - 1``. RoBERTa-family models start counting at
+    ``padding_idx + 1``, so ``max_position_embeddings - pad_token_id - 1`` positions are usable (klue/roberta-base:
+    514 - 1 - 1 = 512); one more token reads past the table and fails with "index out of range".
+    """
+    positions = getattr(config, "max_position_embeddings", None)
+    if not positions:
+        return None
+    if getattr(config, "model_type", "") in _OFFSET_POSITIONS:
+        return int(positions) - int(getattr(config, "pad_token_id", None) or 0) - 1
+    return int(positions)
+
+
 def mark_validated(model: torch.nn.Module) -> None:
     """Record that ``model`` holds validated best weights (``finish_training`` calls this)."""
     _VALIDATED.add(model)
@@ -84,6 +103,11 @@ def mark_validated(model: torch.nn.Module) -> None:
 
 def export_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out_dir: str | Path) -> Path:
     """Save model and tokenizer with ``save_pretrained`` so ``from_pretrained(out_dir)`` reloads both.
+
+    The saved tokenizer's ``model_max_length`` is the model's usable positions (:func:`usable_positions`),
+    or less if the tokenizer already had a smaller one: a tokenizer built here (chapter 1, the smoke
+    profile) has none and reads 1e30, and then ``pipeline(..., truncation=True)`` on the export does not
+    truncate and crashes on a long input.
 
     Written to a temp folder beside ``out_dir`` and swapped in whole, so an interruption leaves the old
     export intact. An existing export is replaced only by a model ``finish_training`` validated: after a
@@ -102,7 +126,14 @@ def export_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out
         if leftover.exists():
             shutil.rmtree(leftover)
     model.save_pretrained(temp)
-    tokenizer.save_pretrained(temp)
+    usable = usable_positions(model.config)
+    kept = tokenizer.model_max_length
+    if usable is not None and not kept <= usable:
+        tokenizer.model_max_length = usable
+    try:
+        tokenizer.save_pretrained(temp)
+    finally:
+        tokenizer.model_max_length = kept  # the learner's tokenizer object stays as it was
     if out_dir.exists():
         out_dir.rename(old)
     temp.rename(out_dir)
@@ -178,7 +209,7 @@ class Predictor:
         self.tokenizer = tokenizer
         # Never more tokens than the model has positions: a longer input fails with "index out of range"
         # (chapter 1's model has only max_seq_length of them, and real sentences are often longer).
-        positions = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+        positions = usable_positions(getattr(model, "config", None))
         self.max_seq_length = min(max_seq_length, positions) if positions else max_seq_length
 
     @classmethod
