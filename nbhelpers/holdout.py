@@ -46,13 +46,13 @@ class HoldOut(Generic[Item]):
     max_examples: int
     seed: int
 
-    def summary(self) -> str:
-        """One Korean sentence with the real counts, for the notebook."""
+    def summary(self, purpose: str = "검증용") -> str:
+        """Korean sentences with the real counts, for the notebook (``purpose``: what the held-out part is for)."""
         total = len(self.train) + len(self.val)
         return (
-            f"학습 데이터 {total:,}개를 {self.group} 단위로 묶어(묶음 {self.train_groups + self.val_groups:,}개), "
-            f"시드 {self.seed}로 고른 묶음 {self.val_groups:,}개의 {len(self.val):,}개({len(self.val) / total:.1%})를 "
-            f"검증용으로 떼어 두고 {len(self.train):,}개로 학습합니다 "
+            f"학습 데이터 {total:,}개를 {self.group} 단위로 묶으면 {self.train_groups + self.val_groups:,}묶음입니다. "
+            f"시드 {self.seed}로 고른 {self.val_groups:,}묶음({len(self.val):,}개, {len(self.val) / total:.1%})을 "
+            f"{purpose}으로 떼어 두고 {len(self.train):,}개로 학습합니다 "
             f"(설정: holdout_fraction={self.fraction:g}, holdout_max_examples={self.max_examples:,})."
         )
 

@@ -410,12 +410,11 @@ def model_card(config: BaseConfig, metrics: Mapping[str, Any] | None = None, rep
     lines += ["", "## 평가 결과", ""]
     if reported:
         if reported_on and selected_on and not reported_on.get("same_as_selection"):
-            lines.append(f"점수는 체크포인트를 고르는 데 쓰지 않은 평가 데이터({reported_on.get('set')}, "
-                         f"{reported_on.get('examples', 0):,}개)에서 한 번 잰 값입니다. 체크포인트는 학습 데이터에서 떼어 낸 "
-                         f"검증 데이터({selected_on.get('set')}, {selected_on.get('examples', 0):,}개)로 골랐습니다.")
+            lines.append(f"점수는 체크포인트를 고르는 데 쓰지 않은 {reported_on.get('set')} {reported_on.get('examples', 0):,}개에서 "
+                         f"한 번 잰 값입니다. 체크포인트는 {selected_on.get('set')} {selected_on.get('examples', 0):,}개로 골랐습니다.")
         elif reported_on:
-            lines.append(f"점수는 체크포인트를 고른 검증 데이터({reported_on.get('set')}, {reported_on.get('examples', 0):,}개)에서 "
-                         "잰 값이라 실제보다 조금 좋게 나올 수 있습니다.")
+            lines.append(f"점수는 체크포인트를 고른 {reported_on.get('set')} {reported_on.get('examples', 0):,}개에서 잰 값이라 "
+                         "실제보다 조금 좋게 나올 수 있습니다.")
         lines += ["", "| 지표 | 값 |", "|---|---|"]
         lines += [f"| {shown} (`{key}`) | {value:.4f} |" for key, _, shown, value in reported]
     else:

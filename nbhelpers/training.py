@@ -248,8 +248,8 @@ def finish_training(
     extra: dict[str, Any] | None = None,
     aliases: dict[str, str] | None = None,
     test_dataloader: DataLoader | None = None,
-    val_set: str = "validation",
-    test_set: str = "test",
+    val_set: str = "검증 데이터",
+    test_set: str = "평가 데이터",
 ) -> dict[str, Any]:
     """Validate the best checkpoint in this process, evaluate it on the reported set, write ``metrics.json``.
 
@@ -326,8 +326,8 @@ def finish_training(
     if test_dataloader is None:
         print(f"검증 지표를 {path} 에 저장했습니다.")
     else:
-        print(f"체크포인트를 고른 검증 데이터({val_set}, {selected_on['examples']:,}개)와 보고하는 평가 데이터"
-              f"({test_set}, {reported_on['examples']:,}개)의 지표를 {path} 에 저장했습니다.")
+        print(f"체크포인트를 고른 {val_set} {selected_on['examples']:,}개와 보고하는 {test_set} "
+              f"{reported_on['examples']:,}개의 지표를 {path} 에 저장했습니다.")
     if not record["training_finished"]:
         print("학습이 끝까지 가지 않고 멈췄습니다(max_time 등). 노트북을 다시 실행하면 last.ckpt에서 이어서 학습합니다.")
     print_footprint(config)

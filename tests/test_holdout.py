@@ -27,7 +27,7 @@ def test_whole_groups_seeded_and_sized() -> None:
     assert again.val == split.val and other.val != split.val
     capped = hold_out(items, key=lambda item: item[0], fraction=0.5, max_examples=8, seed=3)
     assert len(capped.val) == 8
-    assert "200개" in split.summary() and "20개(10.0%)" in split.summary() and "시드 3" in split.summary()
+    assert "200개" in split.summary() and "5묶음(20개, 10.0%)" in split.summary() and "시드 3" in split.summary()
 
 
 def test_at_least_one_example_and_one_training_group() -> None:

@@ -187,11 +187,12 @@ def test_smoke_profile_on_own_kmou_files_keeps_their_terms(tmp_path: Path) -> No
 
 
 def test_card_says_which_set_picked_the_checkpoint_and_which_is_reported(tmp_path: Path) -> None:
-    record = {"accuracy": 0.9, "selected_on": {"set": "ratings_train.txt에서 떼어 낸 검증 데이터", "examples": 5000},
-              "reported_on": {"set": "ratings_test.txt", "examples": 50000, "same_as_selection": False}}
+    record = {"accuracy": 0.9, "selected_on": {"set": "검증 데이터(ratings_train.txt에서 떼어 냄)", "examples": 5000},
+              "reported_on": {"set": "평가 데이터(ratings_test.txt)", "examples": 50000, "same_as_selection": False}}
     config, export_dir = _run(tmp_path, ClassificationConfig(), record)
     text = write_model_card(export_dir, config).read_text(encoding="utf-8")
-    assert "평가 데이터(ratings_test.txt, 50,000개)" in text and "검증 데이터(ratings_train.txt에서 떼어 낸 검증 데이터, 5,000개)" in text
+    assert "쓰지 않은 평가 데이터(ratings_test.txt) 50,000개에서" in text
+    assert "체크포인트는 검증 데이터(ratings_train.txt에서 떼어 냄) 5,000개로" in text
     assert "Apache" in text or "apache-2.0" in text
 
 

@@ -58,4 +58,4 @@ def holdout_key(examples: Sequence[NERExample], min_files: int = 10) -> tuple[Ca
     files = {source_file(example) for example in examples}
     if "" not in files and len(files) >= min_files:
         return source_file, "원본 파일(기사)"
-    return (lambda example: example.text), "문장(같은 문장은 함께)"
+    return (lambda example: example.text), "문장"
