@@ -64,12 +64,14 @@ def hold_out(
     max_examples: int,
     seed: int,
     group: str = "예제",
+    min_groups: int = 1,
 ) -> HoldOut[Item]:
     """Hold out whole groups of ``items`` (``key`` gives each item's group) as the validation set.
 
     Groups are drawn in a random order from ``seed`` until the held-out items reach
     ``min(round(fraction * len(items)), max_examples)`` (at least one item; the last group drawn may
-    overshoot by its size). At least one group always stays for training.
+    overshoot by its size). Each side gets at least ``min_groups`` groups (NSP needs two documents to
+    draw a random next sentence from), so fewer than ``2 * min_groups`` groups is an error.
     """
     if not 0 < fraction < 1:
         raise ValueError(
@@ -84,18 +86,18 @@ def hold_out(
     members: dict[Hashable, list[int]] = {}
     for index, item in enumerate(items):
         members.setdefault(key(item), []).append(index)
-    if len(members) < 2:
+    if len(members) < 2 * min_groups:
         raise ValueError(
-            f"학습 데이터 {len(items):,}개가 {group} 묶음 {len(members)}개뿐이라 검증 데이터를 따로 떼어 낼 수 없습니다. "
-            "고치는 법: 학습 파일에 예제를 더 넣으세요."
+            f"학습 데이터 {len(items):,}개가 {group} 묶음 {len(members)}개뿐이라 떼어 낼 수 없습니다"
+            f"(떼어 낸 쪽과 남는 쪽에 {min_groups}묶음 이상씩 있어야 합니다). 고치는 법: 학습 데이터를 더 넣으세요."
         )
     order = list(members)
     random.Random(seed).shuffle(order)
     target = max(1, min(round(fraction * len(items)), max_examples))
     held: set[int] = set()
     val_groups = 0
-    for name in order[:-1]:  # the last group in the order always stays for training
-        if len(held) >= target:
+    for name in order[: len(order) - min_groups]:  # the last groups in the order always stay for training
+        if len(held) >= target and val_groups >= min_groups:
             break
         held.update(members[name])
         val_groups += 1

@@ -35,6 +35,11 @@ def test_at_least_one_example_and_one_training_group() -> None:
     assert len(split.val) == 1 and len(split.train) == 1
     split = hold_out(["a", "a", "b"], key=str, fraction=0.9, max_examples=10, seed=0)
     assert split.train and split.val
+    # NSP needs two documents on each side, however small the fraction.
+    split = hold_out(list("abcdefgh"), key=str, fraction=0.01, max_examples=10, seed=0, min_groups=2)
+    assert len(split.val) == 2 and len(split.train) == 6
+    with pytest.raises(ValueError, match="묶음 3개뿐"):
+        hold_out(list("abc"), key=str, fraction=0.5, max_examples=10, seed=0, min_groups=2)
 
 
 @pytest.mark.parametrize(("fraction", "max_examples", "items", "message"), [
