@@ -165,11 +165,11 @@ def test_klue_stray_inside_tag_in_own_file_is_an_error_naming_its_line(tmp_path:
 
 
 def test_klue_stray_inside_tag_in_pinned_file_is_read_strictly_and_logged(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, module_logs: Callable[..., AbstractContextManager[None]]
 ) -> None:
     path = tmp_path / "klue-ner-v1.1_dev.tsv"  # a downloaded upstream file: the learner cannot fix it
     path.write_text(STRAY_TSV, encoding="utf-8")
-    with caplog.at_level("WARNING"):
+    with module_logs("nbhelpers.ner.klue"):
         (example,) = read_klue_ner(path)
     assert spans(example) == [("김철수", "PS")]
     assert "2 I- tag(s)" in caplog.text and "lines 7, 8" in caplog.text
