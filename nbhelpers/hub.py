@@ -1,16 +1,21 @@
 """Sharing a trained model the way the Hugging Face course does: a model card, then ``push_to_hub``.
 
 Every chapter ends with an exported directory (``export_model``). ``write_model_card`` puts a
-``README.md`` into it: YAML metadata the hub reads (language, licence, base model, datasets, metrics
-and a ``model-index`` with the validation scores from ``metrics.json``), then, in Korean with an
-English summary line, how to use the model, what the training data's licence allows, the scores, the
-training config and the library versions. ``push_to_hub`` uploads the directory to a **private**
+``README.md`` into it: YAML metadata the hub reads (language, the model's licence, base model, datasets,
+metrics, a ``model-index`` with the reported scores from ``metrics.json`` on the split they were measured
+on, and Korean ``widget`` examples), then, in Korean with an English summary line, how to use the model,
+the licences of the base model and of the training data and what they allow, the scores and which set
+picked the checkpoint, the training config and the library versions. ``push_to_hub`` uploads the directory to a **private**
 repository by default; without a token (Colab Secrets or ``HF_TOKEN``) or with ``HF_HUB_OFFLINE=1``
 it explains and returns without touching the network, so CI and learners without an account run the
 same cell.
 
-The licence a card states is the training data's: KorQuAD 1.0 is CC BY-ND 2.0 KR and KMOU NER is for
-non-commercial use only, which is why nothing is made public unless the learner asks for it.
+The card's ``license`` is the model's: the base model's licence (kcbert-base: Apache-2.0), unless the
+training data's terms bind the model. Share-alike data (KLUE, KorNLI, kowikitext) gives its own CC BY-SA
+licence; data whose terms restrict use (KMOU NER: non-commercial only; KorQuAD 1.0: CC BY-ND 2.0 KR) gives
+``other`` with those terms named, so a model fine-tuned on non-commercial data says so where the hub shows
+a licence. The data's licence is stated separately in the body. That is also why nothing is made public
+unless the learner asks for it.
 """
 
 from __future__ import annotations
@@ -41,10 +46,16 @@ class DatasetTerms:
         name: Name shown on the card.
         url: The corpus's home page.
         hub_id: Dataset id on the Hugging Face hub, or ``""`` when it is not there.
-        license: Licence id the hub knows, or ``"other"`` for one it does not list.
+        license: The data's licence id as the hub knows it, or ``"other"`` for one it does not list.
         license_name: Short id of an ``"other"`` licence.
         license_link: Where the licence text is (for an ``"other"`` licence).
         terms: What the licence asks of a model trained on the corpus, in Korean.
+        binds_model: What the data's terms make of a model trained on it: ``""`` nothing (the model keeps
+            the base model's licence), ``"share-alike"`` (the model takes the data's licence) or
+            ``"restricts"`` (the model may only be used under the data's terms: ``license: other``).
+        hub_config: The dataset's configuration on the hub (``load_dataset("klue/klue", "nli")``), or ``""``.
+        reported_split: The hub split of the file the chapter reports its scores on (NSMC's is ``test``).
+        licence_en: The data's licence in a few English words, for the card's summary line.
     """
 
     name: str
@@ -54,46 +65,64 @@ class DatasetTerms:
     license_name: str = ""
     license_link: str = ""
     terms: str = ""
+    binds_model: str = ""
+    hub_config: str = ""
+    reported_split: str = ""
+    licence_en: str = ""
 
 
 _SHARE_ALIKE_4 = (
     "CC BY-SA 4.0: 출처를 밝혀야 하고, 이 데이터로 만든 저작물은 같은 조건(동일조건변경허락)으로 공개해야 합니다. "
-    "그래서 이 카드의 라이선스도 cc-by-sa-4.0입니다."
+    "그래서 이 모델의 라이선스도 cc-by-sa-4.0입니다."
 )
 
 DATASET_TERMS: dict[str, DatasetTerms] = {
     "nsmc": DatasetTerms(
         "NSMC (Naver Sentiment Movie Corpus)", "https://github.com/e9t/nsmc", "e9t/nsmc", "cc0-1.0",
         terms="CC0 1.0(퍼블릭 도메인 헌정): 조건 없이 쓸 수 있습니다.",
+        reported_split="test", licence_en="CC0 1.0",
     ),
     "klue-nli": DatasetTerms(
-        "KLUE-NLI v1.1", "https://github.com/KLUE-benchmark/KLUE", "klue/klue", "cc-by-sa-4.0", terms=_SHARE_ALIKE_4
+        "KLUE-NLI v1.1", "https://github.com/KLUE-benchmark/KLUE", "klue/klue", "cc-by-sa-4.0", terms=_SHARE_ALIKE_4,
+        binds_model="share-alike", hub_config="nli", reported_split="validation", licence_en="CC BY-SA 4.0",
     ),
     "kornli": DatasetTerms(
         "KorNLI", "https://github.com/kakaobrain/kor-nlu-datasets", "kakaobrain/kor_nli", "cc-by-sa-4.0",
-        terms=_SHARE_ALIKE_4,
+        terms=_SHARE_ALIKE_4, binds_model="share-alike", hub_config="xnli", reported_split="validation",
+        licence_en="CC BY-SA 4.0",
     ),
     "klue-ner": DatasetTerms(
-        "KLUE-NER v1.1", "https://github.com/KLUE-benchmark/KLUE", "klue/klue", "cc-by-sa-4.0", terms=_SHARE_ALIKE_4
+        "KLUE-NER v1.1", "https://github.com/KLUE-benchmark/KLUE", "klue/klue", "cc-by-sa-4.0", terms=_SHARE_ALIKE_4,
+        binds_model="share-alike", hub_config="ner", reported_split="validation", licence_en="CC BY-SA 4.0",
     ),
     "ner": DatasetTerms(
         "KMOU NER (한국해양대학교 개체명 말뭉치)", "https://github.com/kmounlp/NER", "", "other",
         license_name="kmou-ner-non-commercial", license_link="https://github.com/kmounlp/NER",
         terms="비상업적 용도로만 쓸 수 있습니다(비상업적 이용에 한해 MIT 조건). "
         "이 모델을 상업적으로 쓰거나 상업 서비스에 넣으면 안 됩니다.",
+        binds_model="restricts", licence_en="non-commercial use only",
     ),
     "korquad-v1": DatasetTerms(
         "KorQuAD 1.0", "https://korquad.github.io/", "KorQuAD/squad_kor_v1", "other",
         license_name="cc-by-nd-2.0-kr", license_link="https://creativecommons.org/licenses/by-nd/2.0/kr/",
         terms="CC BY-ND 2.0 KR: 출처를 밝혀야 하고, 데이터를 변경해 배포할 수 없습니다(변경금지). "
         "이 데이터로 학습한 모델을 변경된 저작물로 볼지는 정해져 있지 않으니, 모델을 공개하기 전에 조건을 확인하세요.",
+        binds_model="restricts", hub_config="squad_kor_v1", reported_split="validation", licence_en="CC BY-ND 2.0 KR",
     ),
     "kowikitext": DatasetTerms(
         "kowikitext (한국어 위키백과)", "https://github.com/lovit/kowikitext", "", "cc-by-sa-3.0",
-        terms="CC BY-SA 3.0: 출처(한국어 위키백과)를 밝혀야 하고, 이 데이터로 만든 저작물은 같은 조건으로 공개해야 합니다.",
+        terms="CC BY-SA 3.0: 출처(한국어 위키백과)를 밝혀야 하고, 이 데이터로 만든 저작물은 같은 조건으로 공개해야 합니다. "
+        "그래서 이 모델의 라이선스도 cc-by-sa-3.0입니다.",
+        binds_model="share-alike", licence_en="CC BY-SA 3.0",
     ),
 }
 DATASET_TERMS["kowikitext-full"] = DATASET_TERMS["kowikitext"]
+
+BASE_MODEL_LICENCES: dict[str, str] = {
+    "beomi/kcbert-base": "apache-2.0",
+    "klue/bert-base": "cc-by-sa-4.0",
+}
+"""Licences of the base models whose hub cards we checked; any other base model's card must be read by hand."""
 
 
 @dataclass(frozen=True)
@@ -105,8 +134,11 @@ class TaskCard:
         pipeline_tag: The hub's task id, which picks the widget on the model page.
         title: What the model does, in Korean.
         title_en: The same in English, for the summary line.
-        metrics: ``(metrics.json key, hub metric id, name shown)`` of each score the card reports.
+        metrics: ``(metrics.json key, hub metric id, name shown)`` of each score the card reports: the
+            reported set's scores, under the names the notebooks give them (``finish_training(aliases=...)``).
         usage: Python that uses the model; ``{model}`` stands for its id.
+        widget: Korean examples for the inference widget on the model page (``text``, and ``context`` for
+            QA); none for sentence pairs, which the text-classification widget cannot give as a pair.
     """
 
     chapter: int
@@ -115,6 +147,7 @@ class TaskCard:
     title_en: str
     metrics: tuple[tuple[str, str, str], ...]
     usage: str
+    widget: tuple[dict[str, str], ...] = ()
 
 
 _QA_USAGE = '''import torch
@@ -137,38 +170,45 @@ print(context[offsets[start][0] : offsets[end][1]])'''
 TASK_CARDS: dict[str, TaskCard] = {
     "classification": TaskCard(
         2, "text-classification", "문서 분류(감성 분석)", "document classification (sentiment)",
-        (("val_acc", "accuracy", "Accuracy"),),
+        (("accuracy", "accuracy", "Accuracy"),),
         'from transformers import pipeline\n\nclassifier = pipeline("text-classification", model="{model}")\n'
         'print(classifier("정말 재미있는 영화였어요"))',
+        ({"text": "정말 재미있는 영화였어요", "example_title": "리뷰 1"},
+         {"text": "시간이 아까운 영화", "example_title": "리뷰 2"}),
     ),
     "pair-classification": TaskCard(
         3, "text-classification", "문장 쌍 분류(자연어 추론)", "sentence-pair classification (NLI)",
-        (("val_acc", "accuracy", "Accuracy"),),
+        (("accuracy", "accuracy", "Accuracy"),),
         'from transformers import pipeline\n\nnli = pipeline("text-classification", model="{model}")\n'
         'print(nli({{"text": "나는 오늘 아침에 빵을 먹었다.", "text_pair": "나는 오늘 아무것도 먹지 않았다."}}))',
     ),
     "ner": TaskCard(
         4, "token-classification", "개체명 인식", "named entity recognition",
         (
-            ("entity_f1", "f1", "Entity F1 (micro)"),
-            ("entity_f1_macro", "f1", "Entity F1 (macro)"),
-            ("val_entity_precision", "precision", "Entity precision (micro)"),
-            ("val_entity_recall", "recall", "Entity recall (micro)"),
+            ("entity_f1", "f1", "Entity F1 (micro, strict IOB2)"),
+            ("entity_f1_macro", "f1", "Entity F1 (macro, strict IOB2)"),
+            ("entity_precision", "precision", "Entity precision (micro)"),
+            ("entity_recall", "recall", "Entity recall (micro)"),
         ),
         'from transformers import pipeline\n\n'
         'ner = pipeline("token-classification", model="{model}", aggregation_strategy="simple")\n'
         'print(ner("이순신은 1545년 한성에서 태어났다."))',
+        ({"text": "이순신은 1545년 한성에서 태어났다.", "example_title": "문장 1"},
+         {"text": "김민준 감독은 지난해 12월 부산에서 열린 기자회견에 참석했다.", "example_title": "문장 2"}),
     ),
     "qa": TaskCard(
         5, "question-answering", "기계 독해(추출형 질의응답)", "extractive question answering",
         (("exact_match", "exact_match", "Exact match"), ("f1", "f1", "F1")),
         _QA_USAGE,
+        ({"text": "한라산의 높이는?", "context": "한라산은 제주도 한가운데에 있는 산으로, 높이는 1,947m이다.",
+          "example_title": "질문 1"},),
     ),
     "pretraining": TaskCard(
         1, "fill-mask", "BERT 사전 학습", "BERT masked language",
-        (("mlm_accuracy", "accuracy", "MLM accuracy"), ("val_ppl", "perplexity", "Perplexity")),
+        (("mlm_accuracy", "accuracy", "MLM accuracy"), ("perplexity", "perplexity", "Perplexity")),
         'from transformers import pipeline\n\nfill_mask = pipeline("fill-mask", model="{model}")\n'
         'print(fill_mask("대한민국의 수도는 [MASK]이다."))',
+        ({"text": "대한민국의 수도는 [MASK]이다.", "example_title": "문장 1"},),
     ),
 }
 
@@ -207,31 +247,82 @@ def _read_metrics(config: BaseConfig) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class _TrainingData:
-    """What the card says about the data a model was trained on: the corpus, the smoke sample or own files."""
+    """What the card says about the data a model was trained on: the corpus, the embedded sample or own files.
+
+    Attributes:
+        kind: ``"corpus"`` (the download), ``"sample"`` (the package's embedded files) or ``"own"``.
+        licence: The data's licence as card metadata (``license``, maybe ``license_name``, ``license_link``).
+        datasets: Hub dataset ids for the card's ``datasets``, or None.
+        dataset_type: The model-index dataset id.
+        dataset_name: The model-index dataset name.
+        dataset_config: The hub configuration of the dataset, or None.
+        dataset_split: The hub split the reported scores were measured on, or None.
+        text: The data in Korean, for the card's body.
+        text_en: The data in English, for the summary line.
+        licence_en: The data's licence in English words, for the summary line.
+        binds_model: As ``DatasetTerms.binds_model``.
+    """
 
     kind: str
     licence: dict[str, str]
     datasets: list[str] | None
     dataset_type: str
     dataset_name: str
+    dataset_config: str | None
+    dataset_split: str | None
     text: str
     text_en: str
+    licence_en: str
+    binds_model: str
 
 
 def _training_data(config: BaseConfig, corpus: str, terms: DatasetTerms) -> _TrainingData:
-    if config.profile == "smoke":  # the embedded samples are the project's own invented text
+    # The embedded samples are the project's own invented text under its MIT licence, whatever the profile;
+    # a smoke run on the learner's own files trains on those files, not on the samples.
+    if config.uses_embedded_samples:
         name = f"nbhelpers 내장 예제({corpus} 형식)"
-        return _TrainingData("sample", {"license": "mit"}, None, f"nbhelpers-sample-{corpus}", name, name,
-                             "the embedded smoke-test sample")
+        return _TrainingData("sample", {"license": "mit"}, None, f"nbhelpers-sample-{corpus}", name, None, None,
+                             name, "the embedded smoke-test sample", "MIT (the project's own invented text)", "")
     if config.train_file or config.val_file:
         name = f"직접 준 파일({corpus} 형식)"
         return _TrainingData("own", {"license": "other", "license_name": "see-training-data"}, None, f"own-{corpus}",
-                             name, name, "the learner's own files")
+                             name, None, None, name, "the learner's own files", "unknown (the learner's files)",
+                             "restricts")
     licence = {"license": terms.license}
     if terms.license == "other":
         licence.update(license_name=terms.license_name, license_link=terms.license_link)
     datasets = [terms.hub_id] if terms.hub_id else None
-    return _TrainingData("corpus", licence, datasets, terms.hub_id or corpus, terms.name, terms.name, terms.name)
+    return _TrainingData("corpus", licence, datasets, terms.hub_id or corpus, terms.name, terms.hub_config or None,
+                         terms.reported_split or None, terms.name, terms.name, terms.licence_en or terms.license,
+                         terms.binds_model)
+
+
+def model_licence(base: str, data: _TrainingData) -> tuple[dict[str, str], str]:
+    """The model's licence as card metadata, and why, in Korean.
+
+    The base model's licence, unless the data binds the model: share-alike data gives its licence, data
+    whose terms restrict use gives ``other`` named after those terms. A model trained from scratch on
+    data that binds nothing takes the data's licence (the embedded samples: MIT).
+    """
+    base_licence = BASE_MODEL_LICENCES.get(base, "")
+    if data.binds_model == "share-alike":
+        return dict(data.licence), f"학습 데이터가 동일조건변경허락({data.licence['license']})이라 모델도 같은 라이선스입니다"
+    if data.binds_model == "restricts":
+        if data.kind == "own":
+            return dict(data.licence), "직접 준 학습 데이터의 조건을 알 수 없어 `other`로 두었습니다. 데이터의 조건을 확인해 직접 적어 주세요"
+        return dict(data.licence), (f"학습 데이터의 조건({data.licence.get('license_name', '')})이 이 모델의 사용을 제한하므로 "
+                                    "`other`로 두고 그 조건을 적었습니다")
+    if not base:
+        return dict(data.licence), "처음부터 학습한 모델이라 학습 데이터의 라이선스를 따릅니다"
+    if base_licence:
+        return {"license": base_licence}, f"사전 학습 모델 `{base}`의 라이선스({base_licence})를 따릅니다"
+    return ({"license": "other", "license_name": "see-base-model"},
+            f"사전 학습 모델 `{base}`의 라이선스를 이 패키지가 모르므로, 그 모델 카드에서 확인해 직접 적어 주세요")
+
+
+def _score(value: Any) -> float:
+    """A score as the card shows it: four decimals, not float32 noise (0.9750000238418579)."""
+    return round(float(value), 4)
 
 
 def model_card(config: BaseConfig, metrics: Mapping[str, Any] | None = None, repo_id: str = "") -> str:
@@ -249,22 +340,25 @@ def model_card(config: BaseConfig, metrics: Mapping[str, Any] | None = None, rep
     task = TASK_CARDS[spec.task]
     terms = DATASET_TERMS.get(
         spec.name,
-        DatasetTerms(spec.name, "", "", "other", license_name="unknown",
+        DatasetTerms(spec.name, "", "", "other", license_name="unknown", binds_model="restricts",
                      terms=f"{spec.license or '라이선스 정보가 없습니다'}: 학습 데이터의 라이선스를 직접 확인하세요."),
     )
     data = _training_data(config, spec.name, terms)
     name = (repo_id.rsplit("/", 1)[-1] if repo_id else "") or default_repo_name(config)
     base = hub_base_model(config.pretrained_model_name)
-    reported = [(key, kind, shown, float(record[key])) for key, kind, shown in task.metrics if key in record]
+    licence, licence_reason = model_licence(base, data)
+    reported = [(key, kind, shown, _score(record[key])) for key, kind, shown in task.metrics if key in record]
+    reported_on = record.get("reported_on") or {}
+    selected_on = record.get("selected_on") or {}
     results = [
         EvalResult(task_type=task.pipeline_tag, task_name=task.title, dataset_type=data.dataset_type,
-                   dataset_name=data.dataset_name, dataset_split="validation", metric_type=kind,
-                   metric_value=value, metric_name=shown)
+                   dataset_name=data.dataset_name, dataset_config=data.dataset_config,
+                   dataset_split=data.dataset_split, metric_type=kind, metric_value=value, metric_name=shown)
         for key, kind, shown, value in reported
     ]
     metadata = ModelCardData(
         language="ko",
-        **data.licence,
+        **licence,
         base_model=base or None,
         datasets=data.datasets,
         metrics=list(dict.fromkeys(kind for _, kind, _, _ in reported)) or None,
@@ -273,6 +367,7 @@ def model_card(config: BaseConfig, metrics: Mapping[str, Any] | None = None, rep
         tags=["korean", "bert", "nbhelpers"],
         model_name=name if results else None,  # the name of the model-index entry
         eval_results=results or None,
+        widget=[dict(example) for example in task.widget] or None,
     )
 
     if base or config.pretrained_model_name:
@@ -285,8 +380,8 @@ def model_card(config: BaseConfig, metrics: Mapping[str, Any] | None = None, rep
         "",
         (
             f"*English summary: a Korean {task.title_en} model {how} {base_en} on {data.text_en} "
-            f"(korean-nlp-notebooks, chapter {task.chapter}); training-data licence: "
-            f"{data.licence.get('license_name') or data.licence['license']}.*"
+            f"(korean-nlp-notebooks, chapter {task.chapter}); model licence: "
+            f"{licence.get('license_name') or licence['license']}; training-data licence: {data.licence_en}.*"
         ),
         "",
         f"한국어 {task.title} 모델입니다. 한국어 NLP 노트북 {task.chapter}장에서 만들었습니다.",
@@ -297,22 +392,33 @@ def model_card(config: BaseConfig, metrics: Mapping[str, Any] | None = None, rep
     if data.kind == "sample":
         lines += ["", "> 스모크 프로필로 만든 **시험용 모델**입니다(내장 예제와 작은 BERT, 몇 분 학습). 실제로 쓰지 마세요."]
     lines += ["", "## 사용법", "", "```python", task.usage.format(model=repo_id or name), "```"]
-    lines += ["", "## 학습 데이터와 라이선스", ""]
+    lines += ["", "## 라이선스", ""]
+    base_licence = BASE_MODEL_LICENCES.get(base, "")
+    lines.append(f"- 이 모델(`license`): **{licence.get('license_name') or licence['license']}**. {licence_reason}.")
+    if base:
+        lines.append(f"- 사전 학습 모델 `{base}`: "
+                     + (f"{base_licence}." if base_licence else "라이선스를 그 모델 카드에서 확인하세요."))
     if data.kind == "sample":
-        lines.append(f"- 말뭉치: `nbhelpers`에 들어 있는, {spec.name} 형식으로 지어낸 예제(MIT 라이선스).")
+        lines.append(f"- 학습 데이터: `nbhelpers`에 들어 있는, {spec.name} 형식으로 지어낸 예제(MIT 라이선스).")
     elif data.kind == "own":
-        lines.append(f"- 말뭉치: {data.text}. 그 데이터의 라이선스를 이 카드의 `license` 항목에 직접 적어 주세요.")
+        lines.append(f"- 학습 데이터: {data.text}. 그 데이터의 라이선스를 확인해 이 카드의 `license` 항목에 적어 주세요.")
+        if terms.binds_model and terms.url:
+            lines.append(f"  {terms.name}의 파일이라면 그 조건을 따라야 합니다: {terms.terms}")
     else:
-        lines += [f"- 말뭉치: [{terms.name}]({terms.url})" if terms.url else f"- 말뭉치: {terms.name}",
-                  f"- 라이선스: {terms.terms}"]
-    lines.append("- 이 카드의 `license` 항목은 학습 데이터의 조건을 따른 것입니다."
-                 + (f" 사전 학습 모델({base_text})의 라이선스도 함께 확인하세요." if config.pretrained_model_name else ""))
-    lines += ["", "## 평가 결과 (검증 데이터)", ""]
+        lines += [f"- 학습 데이터: [{terms.name}]({terms.url})" if terms.url else f"- 학습 데이터: {terms.name}",
+                  f"- 학습 데이터의 라이선스: {terms.terms}"]
+    lines += ["", "## 평가 결과", ""]
     if reported:
-        lines += ["| 지표 | 값 |", "|---|---|"]
+        if reported_on and selected_on and not reported_on.get("same_as_selection"):
+            lines.append(f"점수는 체크포인트를 고르는 데 쓰지 않은 {reported_on.get('set')} {reported_on.get('examples', 0):,}개에서 "
+                         f"한 번 잰 값입니다. 체크포인트는 {selected_on.get('set')} {selected_on.get('examples', 0):,}개로 골랐습니다.")
+        elif reported_on:
+            lines.append(f"점수는 체크포인트를 고른 {reported_on.get('set')} {reported_on.get('examples', 0):,}개에서 잰 값이라 "
+                         "실제보다 조금 좋게 나올 수 있습니다.")
+        lines += ["", "| 지표 | 값 |", "|---|---|"]
         lines += [f"| {shown} (`{key}`) | {value:.4f} |" for key, _, shown, value in reported]
     else:
-        lines.append("아직 `metrics.json`이 없어서 점수가 없습니다(학습을 마친 뒤 카드를 다시 쓰세요).")
+        lines.append("아직 `metrics.json`에 평가 점수가 없습니다(학습과 평가를 마친 뒤 카드를 다시 쓰세요).")
     trained = record.get("config") or dataclasses.asdict(config)
     lines += ["", "## 학습 설정", "", "| 항목 | 값 |", "|---|---|"]
     lines += [f"| `{key}` | {_without_paths(value)!r} |" for key, value in trained.items() if key not in _PATH_FIELDS]

@@ -94,6 +94,11 @@ def export_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out
     finished or put back by the next call before anything else. An existing export is replaced only by
     a model ``finish_training`` validated: after a failed or interrupted training run the previous,
     validated export stays. The folder's name joins the manifest of the run in its parent folder.
+
+    The saved tokenizer's ``model_max_length`` is the number of tokens the model takes
+    (:func:`nbhelpers.pretrained.max_input_length`), or less if the tokenizer already had a smaller one: a
+    tokenizer built here (chapter 1, the smoke profile) has none and reads 1e30, and then
+    ``pipeline(..., truncation=True)`` on the export does not truncate and crashes on a long input.
     """
     out_dir = Path(out_dir)
     recover_replacement(out_dir)
@@ -105,7 +110,14 @@ def export_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out
         )
     temp = out_dir.with_name(f".{out_dir.name}.tmp")
     model.save_pretrained(temp)
-    tokenizer.save_pretrained(temp)
+    usable = max_input_length(model.config)
+    kept = tokenizer.model_max_length
+    if usable is not None and not kept <= usable:
+        tokenizer.model_max_length = usable
+    try:
+        tokenizer.save_pretrained(temp)
+    finally:
+        tokenizer.model_max_length = kept  # the learner's tokenizer object stays as it was
     replace_folder(temp, out_dir)
     record_output(out_dir)
     size = sum(f.stat().st_size for f in out_dir.rglob("*") if f.is_file())

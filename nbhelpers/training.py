@@ -9,7 +9,9 @@ settings or ``resume=False`` move the old run aside first (``nbhelpers.rundir``)
 
 After training, ``finish_training`` validates the best checkpoint once more, in the notebook's own
 process (a multi-process ``fit`` forks, and what the task computes in the forked processes does not come
-back), and writes its metrics, the config, the library versions and the training time to ``metrics.json``
+back), then evaluates it once on the reported set (the corpus's dev or test file; the validation set that
+picked the checkpoint is held out from the training data, ``nbhelpers.holdout``), and writes both sets'
+metrics under their own names, the config, the library versions and the training time to ``metrics.json``
 so that a run can be compared with the published scores. It refuses when training did not produce a
 validated model, so an interrupted run never overwrites the results of a good one.
 """
@@ -358,6 +360,18 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def _example_count(loader: DataLoader) -> int:
+    """Examples (not windows or pairs of windows) behind a DataLoader: its dataset's ``examples`` when it has them."""
+    dataset = loader.dataset
+    examples = getattr(dataset, "examples", None)
+    return len(examples) if examples is not None else len(dataset)  # type: ignore[arg-type]
+
+
+def _renamed(metrics: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """``val_acc`` -> ``test_acc``: the task logs every evaluation under ``val_``; other names get the prefix."""
+    return {f"{prefix}{key.removeprefix('val_')}": value for key, value in metrics.items()}
+
+
 def finish_training(
     trainer: pl.Trainer,
     task: pl.LightningModule,
@@ -365,8 +379,11 @@ def finish_training(
     config: BaseConfig,
     extra: dict[str, Any] | None = None,
     aliases: dict[str, str] | None = None,
+    test_dataloader: DataLoader | None = None,
+    val_set: str = "검증 데이터",
+    test_set: str = "평가 데이터",
 ) -> dict[str, Any]:
-    """Validate the best checkpoint in this process, write ``metrics.json`` into ``model_dir`` and return it.
+    """Validate the best checkpoint in this process, evaluate it on the reported set, write ``metrics.json``.
 
     The validation runs here on one device, not through ``trainer``: after a forked multi-process fit
     (``ddp_notebook``) only the best path, the last weights, ``callback_metrics`` and the trainer state
@@ -374,11 +391,19 @@ def finish_training(
     everything the notebook shows afterwards is computed again here, from the best checkpoint. Its
     weights are then in ``task.model`` (on the CPU; the predictors move it to the accelerator).
 
+    ``val_dataloader`` is the set that picked the checkpoint; its metrics keep the names the task logs
+    (``val_acc``). ``test_dataloader`` is the reported set, evaluated once here after the validation, so
+    the task's state afterwards (NER's ``scores``, QA's ``predictions``) is the reported set's; its metrics
+    are named ``test_...`` (``test_acc``). ``selected_on`` and ``reported_on`` in the record name both sets
+    (``val_set``, ``test_set``) with their numbers of examples. Without ``test_dataloader`` the validation
+    set is also the reported one, and the record says so.
+
+    ``extra`` is a dict the task fills during validation (QA's official scores): read after each pass, it
+    is merged as it is without ``test_dataloader``, else as ``val_...`` and ``test_...``. ``aliases``
+    copies metrics of the record under the names a field reports (``{"test_mlm_loss": "mlm_loss"}``).
+
     Raises instead of writing when training produced no validated model (interrupted, no step taken,
     no best checkpoint): ``metrics.json`` and the export of an earlier good run are never overwritten.
-    ``aliases`` copies logged metrics under the names a field reports (``{"val_mlm_loss": "mlm_loss"}``).
-    ``extra`` is merged after the validation, so a dict the task fills during validation holds the best
-    checkpoint's values.
     """
     hold_session(config.model_dir)  # another session that took the folder over keeps its results
     run = read_run_file(config.model_dir)
@@ -401,18 +426,33 @@ def finish_training(
             f"{best or 'none'}), so metrics.json and the export are left as they were. How to fix: run the "
             "training cell to the end (check max_steps and epochs), then this cell."
         )
-    results = evaluation_trainer(config).validate(
-        task, dataloaders=val_dataloader, ckpt_path=best, verbose=False, weights_only=True
-    )
+
+    def evaluate(loader: DataLoader) -> dict[str, Any]:
+        results = evaluation_trainer(config).validate(
+            task, dataloaders=loader, ckpt_path=best, verbose=False, weights_only=True
+        )
+        return {key: float(value) for key, value in (results[0] if results else {}).items()}
+
+    metrics = evaluate(val_dataloader)
+    selected_on = {"set": val_set, "examples": _example_count(val_dataloader)}
+    if test_dataloader is None:
+        metrics.update(extra or {})
+        reported_on = {**selected_on, "same_as_selection": True}
+    else:
+        metrics.update(_renamed(dict(extra or {}), "val_"))
+        test_metrics = evaluate(test_dataloader)
+        metrics.update(_renamed(test_metrics, "test_"))
+        metrics.update(_renamed(dict(extra or {}), "test_"))
+        reported_on = {"set": test_set, "examples": _example_count(test_dataloader), "same_as_selection": False}
     mark_validated(task.model)
-    metrics: dict[str, Any] = {key: float(value) for key, value in (results[0] if results else {}).items()}
     for source, target in (aliases or {}).items():
         if source in metrics:
             metrics[target] = metrics[source]
-    metrics.update(extra or {})
     seconds = run.get("train_seconds")
     record = {
         **metrics,
+        "selected_on": selected_on,
+        "reported_on": reported_on,
         "best_checkpoint": best,
         "global_step": global_step,
         "training_finished": bool(run.get("finished", True)),
@@ -422,7 +462,11 @@ def finish_training(
     }
     path = Path(config.model_dir) / "metrics.json"
     write_json(path, record)
-    print(f"검증 지표를 {path} 에 저장했습니다.")
+    if test_dataloader is None:
+        print(f"검증 지표를 {path} 에 저장했습니다.")
+    else:
+        print(f"체크포인트를 고른 {val_set} {selected_on['examples']:,}개와 보고하는 {test_set} "
+              f"{reported_on['examples']:,}개의 지표를 {path} 에 저장했습니다.")
     if not record["training_finished"]:
         print("학습이 끝까지 가지 않고 멈췄습니다(max_time 등). 노트북을 다시 실행하면 last.ckpt에서 이어서 학습합니다.")
     print_footprint(config)

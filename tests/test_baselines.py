@@ -84,3 +84,18 @@ def test_unigram_mlm_baseline_scores_masked_positions_only() -> None:
 def test_nsp_majority_is_not_always_fifty_percent() -> None:
     baseline = nsp_majority_baseline([1, 1, 0], [1, 1, 0])
     assert baseline.label == 1 and baseline.accuracy == pytest.approx(2 / 3)
+
+
+def test_versus_says_what_the_numbers_show_including_a_tie_or_a_loss() -> None:
+    from nbhelpers.baselines import versus
+
+    # The smoke run of chapter 2 once printed 0.975 for BERT and for bag-of-words: a tie, said to be one.
+    tie = versus(0.975, 0.9750000238418579, "단어 주머니", total=120)
+    assert "같습니다" in tie and "낫다고 할 수 없습니다" in tie and "높습니다" not in tie
+    loss = versus(0.9417, 0.95, "단어 주머니", total=120)
+    assert "0.0083 낮습니다(120개 중 1개 덜 맞힘): 단어 주머니보다 못합니다" in loss
+    win = versus(0.9833, 0.95, "다수 클래스", total=120)
+    assert "0.0333 높습니다(120개 중 4개 더 맞힘): 다수 클래스보다 낫습니다" in win
+    # Below chance is called so; for a loss, lower is better.
+    assert versus(0.333, 0.5, "무작위 답(0.5)", metric="NSP 정확도", digits=3).endswith("무작위 답(0.5)보다 못합니다.")
+    assert versus(5.1, 5.3, "유니그램", metric="MLM 손실", digits=3, higher_is_better=False).endswith("유니그램보다 낫습니다.")

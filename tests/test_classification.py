@@ -112,6 +112,22 @@ def test_training_steps_the_schedule_and_learns(setup, tiny_model_dir: Path) -> 
     assert saved["val_acc"] == metrics["val_acc"] and 0.0 <= saved["val_acc"] <= 1.0
     assert saved["config"]["downstream_corpus_name"] == "nsmc" and "torch" in saved["versions"]
     assert Path(saved["best_checkpoint"]).is_file() and (Path(config.downstream_model_dir) / "last.ckpt").is_file()
+    assert saved["reported_on"]["same_as_selection"] and "test_acc" not in saved
+
+    # The reported set is evaluated once at the end with the best checkpoint, under its own names.
+    reported = torch.utils.data.Subset(val_dl.dataset, range(7))
+    test_dl = DataLoader(reported, batch_size=4, collate_fn=val_dl.collate_fn)
+    metrics = finish_training(trainer, task, val_dl, config, test_dataloader=test_dl, val_set="held out",
+                              test_set="reported file", aliases={"test_acc": "accuracy"})
+    saved = json.loads((Path(config.downstream_model_dir) / "metrics.json").read_text(encoding="utf-8"))
+    batch = val_dl.collate_fn([reported[i] for i in range(7)])
+    with torch.no_grad():
+        logits = task.model(**{k: v for k, v in batch.items() if k != "labels"}).logits
+    expected = float((logits.argmax(-1) == batch["labels"]).float().mean())
+    assert saved["test_acc"] == pytest.approx(expected) and saved["accuracy"] == saved["test_acc"]
+    assert saved["val_acc"] == metrics["val_acc"] and "test_loss" in saved
+    assert saved["selected_on"] == {"set": "held out", "examples": len(val_dl.dataset)}
+    assert saved["reported_on"] == {"set": "reported file", "examples": 7, "same_as_selection": False}
 
     # inference from the best checkpoint and from an exported directory agree
     texts = ["정말 재밌었어요", "시간 아깝다 최악이다", "배우들 연기가 좋았다"]

@@ -32,6 +32,7 @@ from nbhelpers.hub import (
 from nbhelpers.ner.config import NERConfig
 from nbhelpers.pretraining.config import PretrainConfig
 from nbhelpers.qa.config import QAConfig
+from nbhelpers.registry import get_corpus, sample_files
 
 VERSIONS = {"python": "3.11.9", "torch": "2.11.0", "transformers": "5.15.0"}
 
@@ -58,33 +59,35 @@ def _run(tmp_path: Path, config: BaseConfig, scores: dict[str, float]) -> tuple[
 
 
 CHAPTERS = [
-    # config, scores in metrics.json, licence fields, hub datasets, pipeline tag, model-index metrics
-    (ClassificationConfig(), {"val_acc": 0.8912}, {"license": "cc0-1.0"}, ["e9t/nsmc"], "text-classification",
-     [("accuracy", 0.8912)]),
-    (PairClassificationConfig(), {"val_acc": 0.75}, {"license": "cc-by-sa-4.0"}, ["klue/klue"],
+    # config, reported scores in metrics.json, the model's licence, hub datasets, (config, split) of the
+    # reported set on the hub, pipeline tag, model-index metrics
+    (ClassificationConfig(), {"accuracy": 0.8912000036239624}, {"license": "apache-2.0"}, ["e9t/nsmc"],
+     (None, "test"), "text-classification", [("accuracy", 0.8912)]),
+    (PairClassificationConfig(), {"accuracy": 0.75}, {"license": "cc-by-sa-4.0"}, ["klue/klue"], ("nli", "validation"),
      "text-classification", [("accuracy", 0.75)]),
-    (PairClassificationConfig(downstream_corpus_name="kornli"), {"val_acc": 0.7}, {"license": "cc-by-sa-4.0"},
-     ["kakaobrain/kor_nli"], "text-classification", [("accuracy", 0.7)]),
-    (NERConfig(), {"entity_f1": 0.84, "entity_f1_macro": 0.8, "val_entity_precision": 0.85,
-                   "val_entity_recall": 0.83, "val_token_acc": 0.97},
+    (PairClassificationConfig(downstream_corpus_name="kornli"), {"accuracy": 0.7}, {"license": "cc-by-sa-4.0"},
+     ["kakaobrain/kor_nli"], ("xnli", "validation"), "text-classification", [("accuracy", 0.7)]),
+    (NERConfig(), {"entity_f1": 0.84, "entity_f1_macro": 0.8, "entity_precision": 0.85,
+                   "entity_recall": 0.83, "test_token_acc": 0.97},
      {"license": "other", "license_name": "kmou-ner-non-commercial", "license_link": "https://github.com/kmounlp/NER"},
-     None, "token-classification", [("f1", 0.84), ("f1", 0.8), ("precision", 0.85), ("recall", 0.83)]),
+     None, (None, None), "token-classification", [("f1", 0.84), ("f1", 0.8), ("precision", 0.85), ("recall", 0.83)]),
     (NERConfig(downstream_corpus_name="klue-ner"), {"entity_f1": 0.8}, {"license": "cc-by-sa-4.0"}, ["klue/klue"],
-     "token-classification", [("f1", 0.8)]),
-    (QAConfig(), {"exact_match": 60.25, "f1": 84.39},
+     ("ner", "validation"), "token-classification", [("f1", 0.8)]),
+    (QAConfig(), {"exact_match": 60.25, "f1": 84.38999938964844},
      {"license": "other", "license_name": "cc-by-nd-2.0-kr",
       "license_link": "https://creativecommons.org/licenses/by-nd/2.0/kr/"},
-     ["KorQuAD/squad_kor_v1"], "question-answering", [("exact_match", 60.25), ("f1", 84.39)]),
-    (PretrainConfig(), {"mlm_accuracy": 0.41, "val_ppl": 30.5}, {"license": "cc-by-sa-3.0"}, None, "fill-mask",
-     [("accuracy", 0.41), ("perplexity", 30.5)]),
+     ["KorQuAD/squad_kor_v1"], ("squad_kor_v1", "validation"), "question-answering",
+     [("exact_match", 60.25), ("f1", 84.39)]),
+    (PretrainConfig(), {"mlm_accuracy": 0.41, "perplexity": 30.5}, {"license": "cc-by-sa-3.0"}, None, (None, None),
+     "fill-mask", [("accuracy", 0.41), ("perplexity", 30.5)]),
 ]
 
 
-@pytest.mark.parametrize(("config", "scores", "licence", "datasets", "tag", "results"), CHAPTERS,
+@pytest.mark.parametrize(("config", "scores", "licence", "datasets", "where", "tag", "results"), CHAPTERS,
                          ids=lambda value: getattr(value, "downstream_corpus_name", None))
 def test_card_metadata_for_each_chapter(
     tmp_path: Path, config: BaseConfig, scores: dict[str, float], licence: dict[str, str],
-    datasets: list[str] | None, tag: str, results: list[tuple[str, float]],
+    datasets: list[str] | None, where: tuple[str | None, str | None], tag: str, results: list[tuple[str, float]],
 ) -> None:
     config, export_dir = _run(tmp_path, config, scores)
     path = write_model_card(export_dir, config, repo_id="learner/my-model")
@@ -103,7 +106,14 @@ def test_card_metadata_for_each_chapter(
     assert entry["name"] == "my-model"
     (result,) = entry["results"]
     assert result["task"]["type"] == tag
-    assert [(m["type"], m["value"]) for m in result["metrics"]] == results
+    assert [(m["type"], m["value"]) for m in result["metrics"]] == results  # rounded: no float32 noise
+    assert (result["dataset"].get("config"), result["dataset"].get("split")) == where
+    widget = meta.get("widget")
+    if isinstance(config, PairClassificationConfig):
+        assert widget is None  # the text-classification widget cannot give a sentence pair
+    else:
+        assert widget and all(any("가" <= ch <= "힣" for ch in example["text"]) for example in widget)
+        assert ("context" in widget[0]) == isinstance(config, QAConfig)
     assert meta["metrics"] == list(dict.fromkeys(kind for kind, _ in results))
 
     # The hub's own parser reads the same scores back.
@@ -114,7 +124,7 @@ def test_card_metadata_for_each_chapter(
     chapter = {ClassificationConfig: 2, PairClassificationConfig: 3, NERConfig: 4, QAConfig: 5, PretrainConfig: 1}
     assert "*English summary: a Korean " in text and f"chapter {chapter[type(config)]})" in text
     assert f"한국어 NLP 노트북 {chapter[type(config)]}장에서 만들었습니다." in text
-    assert "## 학습 데이터와 라이선스" in text and "## 학습 설정" in text and "## 라이브러리 버전" in text
+    assert "## 라이선스" in text and "## 학습 설정" in text and "## 라이브러리 버전" in text
     assert f"| `learning_rate` | {config.learning_rate!r} |" in text
     assert "| transformers | 5.15.0 |" in text and "| 학습 스텝 | 120 |" in text
     assert str(tmp_path) not in text
@@ -137,16 +147,18 @@ def test_card_without_metrics_json_has_no_scores(tmp_path: Path) -> None:
     (tmp_path / "export").mkdir()
     text = write_model_card(tmp_path / "export", config).read_text(encoding="utf-8")
     meta = _front_matter(text)
-    assert "model-index" not in meta and "metrics" not in meta and meta["license"] == "cc0-1.0"
+    assert "model-index" not in meta and "metrics" not in meta and meta["license"] == "apache-2.0"
     assert "metrics.json" in text
     assert default_repo_name(config) == "kcbert-base-nsmc"
     assert 'model="kcbert-base-nsmc"' in text
 
 
 def test_smoke_and_own_data_do_not_claim_the_public_corpus(tmp_path: Path) -> None:
+    spec = get_corpus("nsmc")
     smoke = ClassificationConfig(profile="smoke", pretrained_model_name="tiny-bert",
-                                 train_file="/x/nbhelpers/samples/nsmc_train.txt")
-    config, export_dir = _run(tmp_path, smoke, {"val_acc": 0.8})
+                                 train_file=",".join(map(str, sample_files(spec, "train"))),
+                                 val_file=",".join(map(str, sample_files(spec, "val"))))
+    config, export_dir = _run(tmp_path, smoke, {"accuracy": 0.8})
     text = write_model_card(export_dir, config).read_text(encoding="utf-8")
     meta = _front_matter(text)
     assert meta["license"] == "mit" and "datasets" not in meta and "base_model" not in meta
@@ -155,11 +167,33 @@ def test_smoke_and_own_data_do_not_claim_the_public_corpus(tmp_path: Path) -> No
 
     (tmp_path / "own").mkdir()
     own = ClassificationConfig(train_file="/home/learner/private/reviews.txt", val_file="/home/learner/private/dev.txt")
-    config, export_dir = _run(tmp_path / "own", own, {"val_acc": 0.9})
+    config, export_dir = _run(tmp_path / "own", own, {"accuracy": 0.9})
     text = write_model_card(export_dir, config).read_text(encoding="utf-8")
     meta = _front_matter(text)
     assert (meta["license"], meta["license_name"]) == ("other", "see-training-data") and "datasets" not in meta
     assert "/home/learner" not in text and "'reviews.txt'" in text
+
+
+def test_smoke_profile_on_own_kmou_files_keeps_their_terms(tmp_path: Path) -> None:
+    """The smoke profile trains on the learner's files when they give them: no 'embedded sample', no MIT."""
+    own = NERConfig(profile="smoke", pretrained_model_name="tiny-bert",
+                    train_file="/home/learner/kmou/00002_NER.txt", val_file="/home/learner/kmou/00002_NER.txt")
+    config, export_dir = _run(tmp_path, own, {"entity_f1": 0.5})
+    text = write_model_card(export_dir, config).read_text(encoding="utf-8")
+    meta = _front_matter(text)
+    assert (meta["license"], meta["license_name"]) == ("other", "see-training-data")
+    assert "내장 예제" not in text and "시험용 모델" not in text and "직접 준 파일" in text
+    assert "비상업적 용도로만" in text  # KMOU's terms, should the files be KMOU's
+
+
+def test_card_says_which_set_picked_the_checkpoint_and_which_is_reported(tmp_path: Path) -> None:
+    record = {"accuracy": 0.9, "selected_on": {"set": "검증 데이터(ratings_train.txt에서 떼어 냄)", "examples": 5000},
+              "reported_on": {"set": "평가 데이터(ratings_test.txt)", "examples": 50000, "same_as_selection": False}}
+    config, export_dir = _run(tmp_path, ClassificationConfig(), record)
+    text = write_model_card(export_dir, config).read_text(encoding="utf-8")
+    assert "쓰지 않은 평가 데이터(ratings_test.txt) 50,000개에서" in text
+    assert "체크포인트는 검증 데이터(ratings_train.txt에서 떼어 냄) 5,000개로" in text
+    assert "Apache" in text or "apache-2.0" in text
 
 
 class FakeHub:

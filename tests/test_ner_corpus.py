@@ -149,7 +149,30 @@ def test_klue_bad_lines(tmp_path: Path) -> None:
 def test_spans_from_bio_adjacent_and_orphan_inside() -> None:
     text = "가나다라마"
     found = spans_from_bio(["B-PS", "I-PS", "B-PS", "O", "I-LC"], text)
-    assert [(s.start, s.end, s.label) for s in found] == [(0, 2, "PS"), (2, 3, "PS"), (4, 5, "LC")]
+    # Strict IOB2, as KLUE's scorer reads gold tags: the I-LC after O continues nothing and is no entity.
+    assert [(s.start, s.end, s.label) for s in found] == [(0, 2, "PS"), (2, 3, "PS")]
+
+
+STRAY_TSV = "## x\t<김철수:PS>는 갔다.\n김\tB-PS\n철\tI-PS\n수\tI-PS\n는\tO\n \tO\n갔\tI-DT\n다\tI-DT\n.\tO\n"
+
+
+def test_klue_stray_inside_tag_in_own_file_is_an_error_naming_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "klue-ner.tsv"
+    path.write_text(STRAY_TSV, encoding="utf-8")
+    with pytest.raises(CorpusFormatError) as error:
+        read_klue_ner(path)
+    assert error.value.location == "line 7" and "I-DT" in error.value.problem and "B-" in error.value.fix
+
+
+def test_klue_stray_inside_tag_in_pinned_file_is_read_strictly_and_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, module_logs: Callable[..., AbstractContextManager[None]]
+) -> None:
+    path = tmp_path / "klue-ner-v1.1_dev.tsv"  # a downloaded upstream file: the learner cannot fix it
+    path.write_text(STRAY_TSV, encoding="utf-8")
+    with module_logs("nbhelpers.ner.klue"):
+        (example,) = read_klue_ner(path)
+    assert spans(example) == [("김철수", "PS")]
+    assert "2 I- tag(s)" in caplog.text and "lines 7, 8" in caplog.text
 
 
 def test_entity_types_keep_known_order_then_extras() -> None:

@@ -33,7 +33,9 @@ from nbhelpers.ner.spans import (
     EntitySpan,
     character_offsets,
     parse_tagged,
+    spans_from_bio,
     spans_from_token_tags,
+    stray_inside_tags,
     token_tags,
 )
 from nbhelpers.pretrained import tiny_bert_config
@@ -77,9 +79,18 @@ def test_token_tags_from_offsets() -> None:
 def test_decode_spans_over_characters_including_inner_spaces() -> None:
     text = "서정마을 5단지가 올랐다"
     offsets = [None, (0, 2), (2, 4), (5, 6), (6, 8), (8, 9), (10, 13), None]
-    tags = [None, "B-LOC", "I-LOC", "I-LOC", "I-LOC", "O", "I-DAT", None]
+    tags = [None, "B-LOC", "I-LOC", "I-LOC", "I-LOC", "O", "B-DAT", None]
     found = spans_from_token_tags(tags, offsets, text)
     assert found == [EntitySpan(0, 8, "LOC", "서정마을 5단지"), EntitySpan(10, 13, "DAT", "올랐다")]
+
+
+def test_decode_reads_strict_iob2_a_stray_inside_tag_is_no_entity() -> None:
+    text = "서정마을 5단지가 올랐다"
+    offsets = [None, (0, 2), (2, 4), (5, 6), (6, 8), (8, 9), (10, 13), None]
+    # I-DAT after O, I-PER after a LOC entity: neither continues an entity of its type.
+    tags = [None, "B-LOC", "I-LOC", "I-PER", "I-PER", "O", "I-DAT", None]
+    assert spans_from_token_tags(tags, offsets, text) == [EntitySpan(0, 4, "LOC", "서정마을")]
+    assert stray_inside_tags(tags) == [3, 4, 6]
 
 
 def test_alignment_masks_special_tokens_and_shows_labels(
@@ -167,25 +178,11 @@ def test_collator_puts_minus_100_on_special_and_padding_and_loss_ignores_them(
     )
 
 
-def iob2_entities(tags: list[str]) -> list[EntitySpan]:
-    """Entities of one IOB2 tag sequence read strictly, as seqeval's ``mode="strict"`` does (independent of the
-    package): ``B-X`` opens an entity that ``I-X`` continues; an ``I-X`` that continues nothing is no entity."""
-    spans: list[EntitySpan] = []
-    start, kind = -1, ""
-    for index, tag in enumerate([*tags, "O"]):
-        prefix, _, label = tag.partition("-")
-        if prefix == "I" and start >= 0 and label == kind:
-            continue
-        if start >= 0:
-            spans.append(EntitySpan(start, index, kind, ""))
-        start, kind = (index, label) if prefix == "B" else (-1, "")
-    return spans
-
-
 def tag_scores(gold: list[list[str]], predicted: list[list[str]]) -> EntityScores:
-    """The package's span scores of tag sequences (one tag per character of a dummy sentence)."""
+    """The package's own scores of tag sequences: its decoder (one tag per character of a dummy sentence), its metric."""
     texts = ["x" * len(tags) for tags in gold]
-    return entity_scores(texts, [iob2_entities(t) for t in gold], [iob2_entities(t) for t in predicted])
+    return entity_scores(texts, [spans_from_bio(t, x) for t, x in zip(gold, texts)],
+                         [spans_from_bio(t, x) for t, x in zip(predicted, texts)])
 
 
 def char_tags(length: int, spans: list[EntitySpan]) -> list[str]:
@@ -237,7 +234,7 @@ def random_spans(rng: random.Random, length: int, kinds: tuple[str, ...]) -> lis
 
 
 def test_span_scores_equal_seqeval_strict_iob2_on_characters() -> None:
-    """The cross-check behind dropping seqeval at run time: same numbers on random gold/predicted span sets."""
+    """The metric alone on valid tags: random gold/predicted span sets, adjacent same-type entities included."""
     rng = random.Random(0)
     for trial in range(200):
         kinds = ("PER", "LOC", "ORG", "DAT")[: rng.randint(1, 4)]
@@ -250,18 +247,82 @@ def test_span_scores_equal_seqeval_strict_iob2_on_characters() -> None:
         ours = entity_scores(texts, gold, predicted)
         y_true = [char_tags(n, g) for n, g in zip(lengths, gold)]
         y_pred = [char_tags(n, p) for n, p in zip(lengths, predicted)]
-        theirs = classification_report(y_true, y_pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
-        micro = theirs.get("micro avg", {"precision": 0.0, "recall": 0.0, "f1-score": 0.0})
-        assert ours.precision_micro == pytest.approx(micro["precision"]), trial
-        assert ours.recall_micro == pytest.approx(micro["recall"]), trial
-        assert ours.f1_micro == pytest.approx(micro["f1-score"]), trial
-        types = {kind: row for kind, row in theirs.items() if not kind.endswith(" avg")}
-        # With no entity on either side seqeval's macro average is NaN (a mean of nothing); ours is 0.
-        assert ours.f1_macro == (pytest.approx(theirs["macro avg"]["f1-score"]) if types else 0.0), trial
-        assert set(ours.per_type) == set(types), trial
-        for kind, row in types.items():
-            assert ours.per_type[kind]["f1"] == pytest.approx(row["f1-score"]), (trial, kind)
-            assert ours.per_type[kind]["support"] == row["support"], (trial, kind)
+        assert_same_as_seqeval(ours, seqeval_strict(y_true, y_pred), trial)
+
+
+def random_tags(rng: random.Random, length: int, kinds: tuple[str, ...]) -> list[str]:
+    """Any tag at any position: most sequences hold I-X tags that continue nothing (invalid IOB2)."""
+    tags = ["O", "O", *(f"{prefix}-{kind}" for kind in kinds for prefix in ("B", "I"))]
+    return [rng.choice(tags) for _ in range(length)]
+
+
+def seqeval_strict(y_true: list[list[str]], y_pred: list[list[str]]) -> dict:
+    return classification_report(y_true, y_pred, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+
+
+def assert_same_as_seqeval(ours: EntityScores, theirs: dict, trial: int) -> None:
+    micro = theirs.get("micro avg", {"precision": 0.0, "recall": 0.0, "f1-score": 0.0})
+    assert ours.precision_micro == pytest.approx(micro["precision"]), trial
+    assert ours.recall_micro == pytest.approx(micro["recall"]), trial
+    assert ours.f1_micro == pytest.approx(micro["f1-score"]), trial
+    types = {kind: row for kind, row in theirs.items() if not kind.endswith(" avg")}
+    assert ours.f1_macro == (pytest.approx(theirs["macro avg"]["f1-score"]) if types else 0.0), trial
+    assert set(ours.per_type) == set(types), trial
+    for kind, row in types.items():
+        assert ours.per_type[kind]["f1"] == pytest.approx(row["f1-score"]), (trial, kind)
+        assert ours.per_type[kind]["support"] == row["support"], (trial, kind)
+
+
+def test_package_decoder_and_scores_equal_seqeval_strict_on_random_invalid_sequences() -> None:
+    """The package's own decoder and metric, on thousands of random (mostly invalid) tag sequences, gold ones too."""
+    rng = random.Random(0)
+    sentences = stray = 0
+    for trial in range(300):
+        kinds = ("PS", "LC", "OG", "DT")[: rng.randint(1, 4)]
+        lengths = [rng.randint(0, 30) for _ in range(rng.randint(1, 12))]
+        gold = [random_tags(rng, n, kinds) for n in lengths]
+        # Predictions: random, or the gold tags with some changed, so that correct entities occur too.
+        predicted = [random_tags(rng, n, kinds) if rng.random() < 0.3 else
+                     [tag if rng.random() < 0.85 else rng.choice(random_tags(rng, 1, kinds)) for tag in g]
+                     for n, g in zip(lengths, gold)]
+        texts = ["가" * n for n in lengths]
+        ours = entity_scores(texts, [spans_from_bio(t, x) for t, x in zip(gold, texts)],
+                             [spans_from_bio(t, x) for t, x in zip(predicted, texts)])
+        assert_same_as_seqeval(ours, seqeval_strict(gold, predicted), trial)
+        sentences += len(lengths)
+        stray += sum(len(stray_inside_tags(t)) for t in gold + predicted)
+    assert sentences > 1500 and stray > 5000  # thousands of sentences, most of them invalid IOB2
+
+
+def test_word_piece_decoding_equals_seqeval_strict_on_random_invalid_sequences() -> None:
+    """Tags per word piece (several characters, spaces between, special pieces at the ends) decode strictly too."""
+    rng = random.Random(1)
+    for trial in range(200):
+        kinds = ("PER", "LOC", "ORG")[: rng.randint(1, 3)]
+        texts: list[str] = []
+        all_offsets: list[list[tuple[int, int] | None]] = []
+        gold: list[list[str]] = []
+        predicted: list[list[str]] = []
+        for _ in range(rng.randint(1, 6)):
+            offsets: list[tuple[int, int] | None] = [None]
+            position = 0
+            for _ in range(rng.randint(0, 15)):
+                position += rng.choice((0, 0, 1))  # a space between some pieces
+                width = rng.randint(1, 3)
+                offsets.append((position, position + width))
+                position += width
+            offsets.append(None)
+            pieces = len(offsets) - 2
+            texts.append("나" * position)
+            all_offsets.append(offsets)
+            gold.append(random_tags(rng, pieces, kinds))
+            predicted.append(random_tags(rng, pieces, kinds))
+
+        def decode(tags: list[list[str]]) -> list[list[EntitySpan]]:
+            return [spans_from_token_tags([None, *t, None], o, x) for t, o, x in zip(tags, all_offsets, texts)]
+
+        ours = entity_scores(texts, decode(gold), decode(predicted))
+        assert_same_as_seqeval(ours, seqeval_strict(gold, predicted), trial)
 
 
 def test_entity_scores_refuse_spans_outside_their_text() -> None:
@@ -291,6 +352,24 @@ def test_recognizer_predicts_spans_over_original_text_and_renders(
     assert recognizer.tagged(text).count("<") == len(found)
     page = render_entities_html("<b>김</b>", [EntitySpan(3, 4, "PER", "김")])
     assert "&lt;b&gt;" in page and "PER" in page
+
+
+def test_recognizer_reads_its_predictions_strictly(
+    tokenizer: PreTrainedTokenizerBase, labels: tuple[dict[int, str], dict[str, int]]
+) -> None:
+    """A model that answers I-PER for every piece names nobody (conlleval would find one person per sentence)."""
+    id2label, label2id = labels
+    config = tiny_bert_config(len(tokenizer))
+    config.num_labels = len(id2label)
+    config.id2label, config.label2id = id2label, label2id
+    model = BertForTokenClassification(config)
+    with torch.no_grad():
+        model.classifier.weight.zero_()
+        model.classifier.bias.fill_(-5.0)
+        model.classifier.bias[label2id["I-PER"]] = 5.0
+    recognizer = EntityRecognizer(model, tokenizer, max_seq_length=16, stride=4)
+    texts = ["김민준 씨는 한빛전자에서 일했다.", " ".join(TAGGED)]  # the second needs several windows
+    assert recognizer.predict(texts) == [[], []]
 
 
 def test_task_validation_logs_entity_f1(

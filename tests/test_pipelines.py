@@ -50,12 +50,27 @@ def ner_export(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
     return _export(model, AutoTokenizer.from_pretrained(tiny_model_dir), tmp_path_factory.mktemp("ner-export"))
 
 
-def test_token_classification_pipeline_simple_matches_entity_recognizer(ner_export: Path) -> None:
+def test_token_classification_pipeline_simple_differs_from_entity_recognizer_only_by_strict_iob2(
+    ner_export: Path,
+) -> None:
+    """"simple" starts an entity at a stray I-X (conlleval); EntityRecognizer reads strict IOB2, as KLUE scores.
+
+    So every entity the recognizer finds, the pipeline finds too, and the pipeline's extra entities are
+    exactly those whose first piece is labelled I-X.
+    """
     recognizer = EntityRecognizer.load(ner_export, max_seq_length=128)
     ner = pipeline("token-classification", model=str(ner_export), aggregation_strategy="simple", device="cpu")
-    expected = [[(s.start, s.end, s.label) for s in spans] for spans in recognizer.predict(SENTENCES)]
-    found = [[(e["start"], e["end"], e["entity_group"]) for e in ner(sentence)] for sentence in SENTENCES]
-    assert found == expected
+    pieces = pipeline("token-classification", model=str(ner_export), aggregation_strategy="none", device="cpu")
+    expected = [{(s.start, s.end, s.label) for s in spans} for spans in recognizer.predict(SENTENCES)]
+    found = [{(e["start"], e["end"], e["entity_group"]) for e in ner(sentence)} for sentence in SENTENCES]
+    extra = 0
+    for sentence, strict, simple in zip(SENTENCES, expected, found):
+        first_label = {piece["start"]: piece["entity"] for piece in pieces(sentence)}
+        assert strict <= simple, sentence
+        assert all(first_label[start].startswith("I-") for start, _, _ in simple - strict), sentence
+        assert all(first_label[start].startswith("B-") for start, _, _ in strict), sentence
+        extra += len(simple - strict)
+    assert extra > 0  # the untrained model does produce stray I- tags here, so the rule was exercised
     assert sum(map(len, expected)) >= 10  # the comparison covered many entities, not empty lists
     kinds = {label for spans in expected for _, _, label in spans}
     assert len(kinds) >= 3

@@ -165,3 +165,30 @@ def test_load_from_checkpoint_and_from_export_give_the_same_predictions(
     from_ckpt = Classifier.load(tmp_path / "best.ckpt", max_seq_length=64, device="cpu").predict(TEXTS)
     from_dir = Classifier.load(export, max_seq_length=64, device="cpu").predict(TEXTS)
     assert [p.probabilities["pos"] for p in from_ckpt] == pytest.approx([p.probabilities["pos"] for p in from_dir], abs=1e-6)
+
+
+def test_export_gives_the_tokenizer_the_models_positions_so_pipeline_truncates(
+    tokenizer, tmp_path: Path  # noqa: ANN001
+) -> None:
+    """A 1,602-token review through ``pipeline`` on the export: truncated to the model's positions, no crash."""
+    from transformers import RobertaConfig, RobertaForSequenceClassification, pipeline
+
+    from nbhelpers.predictor import export_model
+    from nbhelpers.pretrained import max_input_length
+
+    assert tokenizer.model_max_length > 1e29  # a tokenizer trained here knows no length
+    long_text = " ".join(["배우들 연기가 정말 좋았다"] * 400)
+    assert len(tokenizer(long_text)["input_ids"]) >= 1602
+    bert = BertForSequenceClassification(tiny_bert_config(len(tokenizer), max_position_embeddings=64)).eval()
+    roberta_config = RobertaConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                   intermediate_size=64, max_position_embeddings=66, pad_token_id=tokenizer.pad_token_id)
+    roberta = RobertaForSequenceClassification(roberta_config).eval()
+    # RoBERTa numbers positions from padding_idx + 1: 66 - pad - 1 usable.
+    assert max_input_length(bert.config) == 64
+    assert max_input_length(roberta.config) == 66 - tokenizer.pad_token_id - 1
+    for model in (bert, roberta):
+        export_dir = export_model(model, tokenizer, tmp_path / model.config.model_type)
+        assert AutoTokenizer.from_pretrained(export_dir).model_max_length == max_input_length(model.config)
+        classify = pipeline("text-classification", model=str(export_dir), tokenizer=str(export_dir))
+        assert classify(long_text, truncation=True)[0]["label"] in model.config.id2label.values()
+    assert tokenizer.model_max_length > 1e29  # the learner's tokenizer object is left as it was

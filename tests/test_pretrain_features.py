@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
+from nbhelpers.holdout import hold_out
 from nbhelpers.pretraining.config import PretrainConfig
 from nbhelpers.pretraining.kowikitext import read_kowikitext
 from nbhelpers.pretraining.masking import PadMaskedCollator, mask_once, mlm_collator
@@ -16,7 +17,6 @@ from nbhelpers.pretraining.nsp import (
     RANDOM_NEXT,
     PretrainingDataset,
     build_nsp_examples,
-    split_documents,
     tokenize_documents,
 )
 from nbhelpers.registry import get_corpus, sample_files
@@ -166,11 +166,11 @@ def test_validation_masks_are_fixed_and_padded_with_ignore_index(
     assert batch["next_sentence_label"].shape == (8,)
 
 
-def test_split_documents_holds_out_whole_documents() -> None:
+def test_hold_out_keeps_documents_whole() -> None:
     documents = [[f"문서 {i} 문장 {j}." for j in range(3)] for i in range(40)]
-    train, val = split_documents(documents, fraction=0.1, seed=1)
-    assert len(val) == 4 and len(train) == 36
-    assert not {s for d in train for s in d} & {s for d in val for s in d}
+    split = hold_out(documents, key=lambda document: hash(tuple(document)), fraction=0.1, max_examples=100, seed=1)
+    assert len(split.val) == 4 and len(split.train) == 36
+    assert not {s for d in split.train for s in d} & {s for d in split.val for s in d}
 
 
 def test_tokenize_documents_keeps_document_structure(tokenizer, tmp_path: Path) -> None:  # noqa: ANN001

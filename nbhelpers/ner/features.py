@@ -9,7 +9,8 @@ conversions themselves are in ``nbhelpers.ner.spans``):
   and later padding get ``-100``, the index PyTorch's cross-entropy ignores, so they never reach the loss
   or the metrics;
 * decoding: consecutive ``B-X I-X ...`` pieces become one span from the first piece's first character
-  to the last piece's last character, over the original text (spaces inside an entity included).
+  to the last piece's last character, over the original text (spaces inside an entity included); an
+  ``I-X`` that continues no ``X`` entity is no entity (strict IOB2, as the metric counts).
 
 A sentence longer than ``max_seq_length`` is cut into several windows (``return_overflowing_tokens``)
 instead of being truncated, so no entity is silently lost from training or from evaluation. Neighbouring

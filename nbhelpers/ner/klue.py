@@ -2,9 +2,11 @@
 
 The TSV files hold a ``## guid<TAB>tagged sentence`` comment, then one ``CHAR<TAB>BIO-TAG`` line per
 character (spaces included); the character lines are the source of truth, turned into spans by
-``nbhelpers.ner.spans.spans_from_bio`` like every other BIO sequence. A tag whose type is not one of
-KLUE's six is an error in the learner's files and a warning in the pinned upstream files. A file (or a
-folder's file) with no sentence at all is an error naming it.
+``nbhelpers.ner.spans.spans_from_bio`` like every other BIO sequence, as strict IOB2 (KLUE's scorer reads
+the gold tags that way too). A tag whose type is not one of KLUE's six, or an ``I-X`` that continues no
+``X`` entity (strict IOB2 reads it as no entity, so the annotator's entity would silently vanish), is an
+error in the learner's files and a warning in the pinned upstream files. A file (or a folder's file) with
+no sentence at all is an error naming it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from nbhelpers.errors import CorpusFormatError
 from nbhelpers.errors import quote as quote_text
 from nbhelpers.files import Paths, as_paths, check_not_empty, read_lines
 from nbhelpers.ner.examples import NERExample, count_entities
-from nbhelpers.ner.spans import spans_from_bio
+from nbhelpers.ner.spans import spans_from_bio, stray_inside_tags
 from nbhelpers.registry import CorpusSpec, register
 
 logger = logging.getLogger(__name__)
@@ -52,9 +54,11 @@ def read_klue_ner(paths: Paths) -> list[NERExample]:
         before = len(examples)
         pinned = path.name in KLUE_PINNED_NAMES
         unknown: Counter[str] = Counter()
+        stray_lines: list[int] = []
         lines = read_lines(path)
         chars: list[str] = []
         tags: list[str] = []
+        numbers: list[int] = []
         guid = ""
         first_line = 0
 
@@ -64,10 +68,20 @@ def read_klue_ner(paths: Paths) -> list[NERExample]:
                 guid = ""
                 return
             text = "".join(chars)
+            stray = [numbers[position] for position in stray_inside_tags(tags)]
+            if stray and not pinned:
+                raise CorpusFormatError(
+                    path, f"line {stray[0]}",
+                    f"태그 {quote_text(tags[numbers.index(stray[0])])}가 이어 갈 개체가 없습니다(앞 글자가 같은 종류의 "
+                    "개체가 아닙니다). 엄격한 IOB2에서는 개체가 아니므로 이 개체는 사라집니다",
+                    "개체의 첫 글자는 B-종류, 이어지는 글자는 같은 종류의 I-종류로 쓰세요.",
+                )
+            stray_lines.extend(stray)
             spans = spans_from_bio(tags, text)
             examples.append(NERExample(guid or f"{path.name}:line {first_line}", text, tuple(spans)))
             chars.clear()
             tags.clear()
+            numbers.clear()
             guid = ""
             first_line = 0
 
@@ -106,7 +120,13 @@ def read_klue_ner(paths: Paths) -> list[NERExample]:
             first_line = first_line or number
             chars.append(char)
             tags.append(tag)
+            numbers.append(number)
         flush()
+        if stray_lines:
+            logger.warning(
+                "%s: %d I- tag(s) continue no entity and are read as no entity, as KLUE's scorer reads them "
+                "(lines %s)", path, len(stray_lines), ", ".join(map(str, stray_lines[:5])),
+            )
         if unknown:
             logger.warning(
                 "%s: entity types outside KLUE's six, kept as they are: %s", path, dict(unknown.most_common(10))

@@ -5,6 +5,12 @@ exist only on the way to and from the model (one tag per word piece) and in KLUE
 character). Both are the same conversion over different offsets: a character is a piece covering
 ``(i, i + 1)`` (:func:`character_offsets`), so readers, features and tests share :func:`token_tags` and
 :func:`spans_from_token_tags` instead of keeping a per-character copy of each.
+
+Tags are read as strict IOB2, as seqeval's ``mode="strict"`` and KLUE's scorer read them: an entity starts
+only at ``B-X`` and continues over the ``I-X`` that follow it. An ``I-X`` that continues nothing (after
+``O``, or after an entity of another type) is no entity. conlleval, seqeval's default mode and transformers'
+``aggregation_strategy="simple"`` read it as the start of one instead; on noisy predictions that changes
+the score (see ``nbhelpers.ner.metrics``), so the package reads model outputs and gold files the same way.
 """
 
 from __future__ import annotations
@@ -106,10 +112,11 @@ def token_tags(offsets: Sequence[Offsets], entities: Sequence[EntitySpan]) -> li
 
 
 def spans_from_token_tags(tags: Sequence[str | None], offsets: Sequence[Offsets], text: str) -> list[EntitySpan]:
-    """Entity spans over ``text`` from one BIO tag per word piece (``None`` pieces are skipped).
+    """Entity spans over ``text`` from one BIO tag per word piece, read as strict IOB2 (``None`` pieces are skipped).
 
-    An ``I-X`` that does not continue an ``X`` entity starts a new one, as conlleval reads it: a model's
-    ``O I-PER I-PER`` still names a person, from the first ``I-PER`` piece's first character.
+    ``B-X`` opens an entity and the ``I-X`` pieces right after it extend it to their last character; an
+    ``I-X`` that does not continue an ``X`` entity (:func:`stray_inside_tags`) is no entity: a model's
+    ``O I-PER I-PER`` names nobody, as seqeval's strict mode and KLUE's scorer count it.
     """
     spans: list[EntitySpan] = []
     start = end = -1
@@ -129,10 +136,31 @@ def spans_from_token_tags(tags: Sequence[str | None], offsets: Sequence[Offsets]
             end = piece[1]
             continue
         close()
-        if prefix in ("B", "I"):
+        if prefix == "B":
             start, end, kind = piece[0], piece[1], label
     close()
     return spans
+
+
+def stray_inside_tags(tags: Sequence[str | None]) -> list[int]:
+    """Positions of the ``I-X`` tags that continue no ``X`` entity: strict IOB2 reads them as no entity.
+
+    ``None`` (special pieces) is skipped, as :func:`spans_from_token_tags` skips it.
+    """
+    stray: list[int] = []
+    kind = ""
+    for position, tag in enumerate(tags):
+        if tag is None:
+            continue
+        prefix, _, label = tag.partition("-")
+        if prefix == "I" and label != kind:
+            stray.append(position)
+            kind = ""
+        elif prefix in ("B", "I"):
+            kind = label
+        else:
+            kind = ""
+    return stray
 
 
 def spans_from_bio(tags: Sequence[str], text: str) -> list[EntitySpan]:

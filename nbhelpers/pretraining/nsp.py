@@ -7,7 +7,8 @@ document (label 1). The builder follows the original BERT recipe (``create_pretr
 segments fill ``max_seq_length``, a fraction of examples aim at a shorter random length so the model
 also sees short inputs, the sentences a random B displaced are put back for the next example, and an
 over-long pair is cut from the longer side at its front or back at random. Validation documents are
-held out whole (:func:`split_documents`), never sentences of a training document.
+held out whole (``nbhelpers.holdout.hold_out`` with the document as the group), never sentences of a
+training document.
 """
 
 from __future__ import annotations
@@ -221,21 +222,3 @@ class EpochPairs(PretrainingDataset):
         if epoch != self.epoch:
             self.examples = build_nsp_examples(self.documents, self.tokenizer, seed=self.seed + epoch, **self.options)
             self.epoch = epoch
-
-
-def split_documents(
-    documents: list[list[str]], fraction: float = 0.05, seed: int = 7
-) -> tuple[list[list[str]], list[list[str]]]:
-    """Hold out whole documents for validation (never sentences of a training document)."""
-    if len(documents) < 4:
-        raise ValueError(
-            f"only {len(documents)} documents: too few to hold some out for validation. How to fix: "
-            "add documents (separated by blank lines) or give a validation file (val_file)."
-        )
-    order = list(range(len(documents)))
-    random.Random(seed).shuffle(order)
-    count = min(len(documents) - 2, max(2, round(len(documents) * fraction)))
-    held = set(order[:count])
-    train = [d for i, d in enumerate(documents) if i not in held]
-    val = [d for i, d in enumerate(documents) if i in held]
-    return train, val
