@@ -218,8 +218,11 @@ def resolve_pretrained(config: BaseConfig, train_texts: Sequence[str]) -> str:
     for text in train_texts:
         digest.update(text.encode("utf-8"))
         digest.update(b"\n")
-    if config.pretrained_model_name == DRYRUN_MODEL:  # a new shape must not reuse a cached model of the old one
-        digest.update(dryrun_bert_config().to_json_string().encode("utf-8"))
+    # The seed draws the weights, and a new shape must not reuse a cached model of the old one: both are in the
+    # key, or whichever run built the folder first would decide the weights of every later run on these texts.
+    digest.update(f"seed={config.seed}".encode())
+    shape = dryrun_bert_config().to_json_string() if config.pretrained_model_name == DRYRUN_MODEL else repr(TINY_SIZES)
+    digest.update(shape.encode("utf-8"))
     save_dir = TINY_CACHE / f"{config.pretrained_model_name}-{digest.hexdigest()[:16]}"
     if not (save_dir / "config.json").is_file():
         if config.pretrained_model_name == DRYRUN_MODEL:

@@ -313,3 +313,20 @@ def test_chapter_1_models_few_positions_are_named_in_the_error(tmp_path: Path) -
     assert max_input_length(shell) == 64
     with pytest.raises(ValueError, match=r"max_seq_length=128.*\(64토큰\).*1장에서 직접 사전 학습한 모델이라면 1장의 max_seq_length.*64 이하로"):
         check_max_seq_length(ClassificationConfig(max_seq_length=128), shell)
+
+
+def test_a_cached_smoke_model_belongs_to_its_seed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Two runs on the same texts with other seeds get their own weights, whichever built its folder first."""
+    import nbhelpers.pretrained as pretrained
+
+    monkeypatch.setattr(pretrained, "TINY_CACHE", tmp_path)
+    texts = ["배우들 연기가 정말 좋았다", "다시 보고 싶지 않은 영화", "음악이 오래 기억에 남는다"] * 20
+    paths = {}
+    for seed in (7, 8, 7):
+        config = resolve_config(PairClassificationConfig(seed=seed), env={"NBHELPERS_PROFILE": "smoke"}, show=False)
+        paths.setdefault(seed, resolve_pretrained(config, texts))
+        assert resolve_pretrained(config, texts) == paths[seed]
+    assert paths[7] != paths[8]
+    weights = [AutoModelForSequenceClassification.from_pretrained(paths[seed], num_labels=2).bert.embeddings
+               .word_embeddings.weight for seed in (7, 8)]
+    assert not torch.equal(*weights)

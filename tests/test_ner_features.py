@@ -76,6 +76,16 @@ def test_token_tags_from_offsets() -> None:
     assert token_tags(offsets, entities) == [None, "B-PER", "I-PER", "O", "B-LOC", None]
 
 
+def test_token_tags_open_an_entity_once_when_byte_pieces_share_a_syllable() -> None:
+    """RoBERTa's byte-level BPE cuts '김' into two pieces with the same offsets: one entity, not two."""
+    text = "김민준 씨"
+    entities = [EntitySpan(0, 3, "PER", "김민준")]
+    offsets = [None, (0, 1), (0, 1), (1, 3), (4, 5), None]
+    tags = token_tags(offsets, entities)
+    assert tags == [None, "B-PER", "I-PER", "I-PER", "O", None]
+    assert spans_from_token_tags(tags, offsets, text) == entities
+
+
 def test_decode_spans_over_characters_including_inner_spaces() -> None:
     text = "서정마을 5단지가 올랐다"
     offsets = [None, (0, 2), (2, 4), (5, 6), (6, 8), (8, 9), (10, 13), None]

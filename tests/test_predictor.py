@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -176,7 +177,10 @@ def test_export_gives_the_tokenizer_the_models_positions_so_pipeline_truncates(
     from nbhelpers.predictor import export_model
     from nbhelpers.pretrained import max_input_length
 
-    assert tokenizer.model_max_length > 1e29  # a tokenizer trained here knows no length
+    # A copy that knows no length, like a tokenizer trained here; other tests' predictors may have fitted the
+    # shared fixture to their model already.
+    tokenizer = copy.deepcopy(tokenizer)
+    tokenizer.model_max_length = int(1e30)
     long_text = " ".join(["배우들 연기가 정말 좋았다"] * 400)
     assert len(tokenizer(long_text)["input_ids"]) >= 1602
     bert = BertForSequenceClassification(tiny_bert_config(len(tokenizer), max_position_embeddings=64)).eval()

@@ -75,7 +75,7 @@ def test_notebook_05_runs_to_the_end_on_real_shaped_files(
                    resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
     printed = "\n".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
                         for output in cell.get("outputs", []) if output.get("name") == "stdout")
-    compared = re.search(r"검증 질문 (\d+)개를 비교했습니다.*?(\d+)개에서 두 방법의 답이 같습니다", printed)
+    compared = re.search(r"평가 질문 (\d+)개를 비교했습니다.*?(\d+)개에서 두 방법의 답이 같습니다", printed)
     assert compared, printed[-3000:]
     print(compared.group(0))
     assert int(compared.group(1)) == 100 and int(compared.group(2)) >= 90, compared.group(0)

@@ -95,17 +95,25 @@ def character_offsets(length: int) -> list[Offsets]:
 
 
 def token_tags(offsets: Sequence[Offsets], entities: Sequence[EntitySpan]) -> list[str | None]:
-    """BIO tag per word piece (``None`` for special tokens) from entity spans over characters."""
+    """BIO tag per word piece (``None`` for special tokens) from entity spans over characters.
+
+    Only an entity's first piece is ``B-``: a byte-level tokenizer (RoBERTa's) may cut one syllable into
+    several pieces that all share that syllable's offsets, and each of them starting the entity again would
+    split one gold entity into several.
+    """
     tags: list[str | None] = []
+    opened: set[int] = set()
     for piece in offsets:
         if piece is None:
             tags.append(None)
             continue
         start, end = piece
         tag = "O"
-        for span in entities:
+        for index, span in enumerate(entities):
             if start < span.end and end > span.start:
-                tag = f"{'B' if start <= span.start else 'I'}-{span.label}"
+                first = start <= span.start and index not in opened
+                opened.add(index)
+                tag = f"{'B' if first else 'I'}-{span.label}"
                 break
         tags.append(tag)
     return tags
