@@ -336,7 +336,25 @@ class LatestCheckpoint(Checkpoint):
             _as_inside_the_epoch(checkpoint["loops"])
 
     def save(self, trainer: pl.Trainer) -> None:
-        """Write ``last.ckpt`` now (every process calls this; the global-zero process writes)."""
+        """Write ``last.ckpt`` now (every process calls this; the global-zero process writes).
+
+        Weights that hold a NaN or an infinity are never saved: the loss is checked only on logged steps
+        (``TaskBase.on_before_backward``), so a timed save in between could otherwise replace the last good
+        state with a broken one. Training stops instead, and ``last.ckpt`` keeps the last good state.
+        """
+        module = trainer.lightning_module
+        if not _weights_finite(module):
+            from nbhelpers.task import NonFiniteLossError
+
+            if getattr(module, "nonfinite_loss_step", None) is None:
+                module.nonfinite_loss_step = trainer.global_step
+            kept = (f"{self.dirpath / LAST}에는 마지막 정상 상태를 그대로 둡니다" if (self.dirpath / LAST).is_file()
+                    else "망가진 가중치는 저장하지 않았습니다")
+            raise NonFiniteLossError(
+                f"{trainer.global_step}번째 스텝까지 학습한 가중치에 NaN이나 무한대가 생겨 학습을 멈췄습니다. {kept}. "
+                "고치는 법: learning_rate를 낮추고(미세 조정은 보통 5e-5) gradient_clip_val을 1.0으로 둔 뒤 "
+                "설정 셀부터 다시 실행하세요."
+            )
         last, previous = self.dirpath / LAST, self.dirpath / PREVIOUS
         if trainer.is_global_zero and last.is_file():
             os.replace(last, previous)
@@ -354,6 +372,12 @@ class LatestCheckpoint(Checkpoint):
                 self.dirpath, global_step=trainer.global_step, epoch=trainer.current_epoch, finished=False,
                 saved_at=time.strftime("%Y-%m-%d %H:%M:%S"), train_seconds=self._train_seconds(),
             )
+
+
+def _weights_finite(module: torch.nn.Module) -> bool:
+    """Whether every parameter is finite (one device-to-host read for the whole model)."""
+    checks = [torch.isfinite(p.detach()).all() for p in module.parameters()]
+    return bool(torch.stack(checks).all()) if checks else True
 
 
 class ValidateAtMaxSteps(Callback):

@@ -131,3 +131,31 @@ def test_a_nan_loss_stops_training_and_no_finished_metrics_are_written(tmp_path:
     with pytest.raises(RuntimeError, match="NaN 또는 무한대"):
         finish_training(trainer, task, val_dl, config)
     assert not (tmp_path / "run" / "metrics.json").exists()
+
+
+def test_weights_broken_between_logged_steps_never_replace_the_last_good_checkpoint(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """The loss is read only on logged steps; a timed save of NaN weights in between must not happen."""
+    from pytorch_lightning.callbacks import Callback
+
+    from resume_run import pieces, run_config
+
+    config = run_config(tmp_path / "run", max_steps="8", log_every_n_steps="1000", checkpoint_every_minutes="0.000001")
+    task, train_dl, val_dl = pieces(config, tiny_model_dir)
+
+    class BreakAfterStep3(Callback):  # what a far too high learning rate does between two logged steps
+        def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:  # noqa: ANN001
+            if trainer.global_step == 3:
+                with torch.no_grad():
+                    pl_module.model.bert.embeddings.word_embeddings.weight[5:] = math.nan
+
+    trainer = make_trainer(config, monitor=task.monitor, mode=task.mode)
+    trainer.callbacks.insert(0, BreakAfterStep3())
+    with pytest.raises(FloatingPointError, match="가중치에 NaN이나 무한대가 생겨 학습을 멈췄습니다.*마지막 정상 상태"):
+        trainer.fit(task, train_dataloaders=train_dl, val_dataloaders=val_dl, ckpt_path=last_checkpoint(config))
+    saved = torch.load(tmp_path / "run" / "last.ckpt", map_location="cpu", weights_only=False)
+    assert saved["global_step"] == 2
+    assert all(torch.isfinite(value).all() for value in saved["state_dict"].values() if value.is_floating_point())
+    with pytest.raises(RuntimeError, match="NaN 또는 무한대"):
+        finish_training(trainer, task, val_dl, config)
