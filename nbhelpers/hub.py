@@ -218,6 +218,10 @@ _PATH_FIELDS = ("downstream_model_dir", "model_dir", "data_root")
 card, they may hold a user name."""
 
 
+FAMILY_NAMES: dict[str, str] = {"bert": "BERT", "roberta": "RoBERTa", "electra": "ELECTRA"}
+"""How the card names a model family (``model_type``) in prose."""
+
+
 def hub_base_model(name: str) -> str:
     """``name`` when it is a hub model id (``owner/model``), else ``""`` (local folder, tiny model, none)."""
     if not name or name == TINY_MODEL or Path(os.path.expanduser(name)).exists():
@@ -325,7 +329,9 @@ def _score(value: Any) -> float:
     return round(float(value), 4)
 
 
-def model_card(config: BaseConfig, metrics: Mapping[str, Any] | None = None, repo_id: str = "") -> str:
+def model_card(
+    config: BaseConfig, metrics: Mapping[str, Any] | None = None, repo_id: str = "", model_type: str = "bert"
+) -> str:
     """The text of ``README.md`` for a model trained with ``config`` (``metrics``: a ``metrics.json`` record).
 
     Without ``metrics`` the card reads ``metrics.json`` from ``config.model_dir``; a run that has not
@@ -364,7 +370,7 @@ def model_card(config: BaseConfig, metrics: Mapping[str, Any] | None = None, rep
         metrics=list(dict.fromkeys(kind for _, kind, _, _ in reported)) or None,
         pipeline_tag=task.pipeline_tag,
         library_name="transformers",
-        tags=["korean", "bert", "nbhelpers"],
+        tags=list(dict.fromkeys(["korean", model_type or "bert", "nbhelpers"])),
         model_name=name if results else None,  # the name of the model-index entry
         eval_results=results or None,
         widget=[dict(example) for example in task.widget] or None,
@@ -390,7 +396,8 @@ def model_card(config: BaseConfig, metrics: Mapping[str, Any] | None = None, rep
         f"- 학습 데이터: {data.text}",
     ]
     if data.kind == "sample":
-        lines += ["", "> 스모크 프로필로 만든 **시험용 모델**입니다(내장 예제와 작은 BERT, 몇 분 학습). 실제로 쓰지 마세요."]
+        family = FAMILY_NAMES.get(model_type, model_type or "BERT")
+        lines += ["", f"> 스모크 프로필로 만든 **시험용 모델**입니다(내장 예제와 작은 {family}, 몇 분 학습). 실제로 쓰지 마세요."]
     lines += ["", "## 사용법", "", "```python", task.usage.format(model=repo_id or name), "```"]
     lines += ["", "## 라이선스", ""]
     base_licence = BASE_MODEL_LICENCES.get(base, "")
@@ -440,9 +447,14 @@ def _library_versions() -> dict[str, str]:
 def write_model_card(
     export_dir: str | Path, config: BaseConfig, metrics: Mapping[str, Any] | None = None, repo_id: str = ""
 ) -> Path:
-    """Write ``README.md`` (the model card) into ``export_dir`` and return its path."""
+    """Write ``README.md`` (the model card) into ``export_dir`` and return its path.
+
+    The card's family tag (``bert``, ``roberta``, ``electra``) is the exported model's ``model_type``.
+    """
     path = Path(export_dir) / CARD_FILE
-    path.write_text(model_card(config, metrics, repo_id), encoding="utf-8")
+    model_config = Path(export_dir) / "config.json"
+    model_type = json.loads(model_config.read_text(encoding="utf-8")).get("model_type", "") if model_config.is_file() else ""
+    path.write_text(model_card(config, metrics, repo_id, model_type=model_type or "bert"), encoding="utf-8")
     print(f"모델 카드를 {path} 에 썼습니다.")
     return path
 

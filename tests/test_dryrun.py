@@ -47,7 +47,8 @@ def test_dryrun_model_has_kcbert_base_shape() -> None:
 
 @pytest.mark.slow
 def test_notebook_02_runs_the_real_code_path_in_the_dryrun_profile(tmp_path: Path) -> None:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NBHELPERS_PROFILE": "dryrun"}
+    env = {name: value for name, value in os.environ.items() if not name.startswith("NBHELPERS_")}  # CI sets several
+    env.update({"HF_HUB_OFFLINE": "1", "NBHELPERS_PROFILE": "dryrun", "PYTHONUNBUFFERED": "1"})
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
                "--nbval-cell-timeout=300", "notebooks/02_doc_classification.ipynb"]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)

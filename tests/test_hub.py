@@ -174,6 +174,19 @@ def test_smoke_and_own_data_do_not_claim_the_public_corpus(tmp_path: Path) -> No
     assert "/home/learner" not in text and "'reviews.txt'" in text
 
 
+def test_card_names_the_exported_models_family(tmp_path: Path) -> None:
+    """A RoBERTa or ELECTRA export is tagged and described as such, not as BERT."""
+    spec = get_corpus("nsmc")
+    smoke = ClassificationConfig(profile="smoke", pretrained_model_name="tiny-roberta",
+                                 train_file=",".join(map(str, sample_files(spec, "train"))),
+                                 val_file=",".join(map(str, sample_files(spec, "val"))))
+    config, export_dir = _run(tmp_path, smoke, {"accuracy": 0.8})
+    (export_dir / "config.json").write_text(json.dumps({"model_type": "roberta"}), encoding="utf-8")
+    text = write_model_card(export_dir, config).read_text(encoding="utf-8")
+    assert _front_matter(text)["tags"] == ["korean", "roberta", "nbhelpers"]
+    assert "작은 RoBERTa" in text and "BERT," not in text
+
+
 def test_smoke_profile_on_own_kmou_files_keeps_their_terms(tmp_path: Path) -> None:
     """The smoke profile trains on the learner's files when they give them: no 'embedded sample', no MIT."""
     own = NERConfig(profile="smoke", pretrained_model_name="tiny-bert",
