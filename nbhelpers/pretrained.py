@@ -225,14 +225,24 @@ def resolve_pretrained(config: BaseConfig, train_texts: Sequence[str]) -> str:
     digest.update(shape.encode("utf-8"))
     save_dir = TINY_CACHE / f"{config.pretrained_model_name}-{digest.hexdigest()[:16]}"
     if not (save_dir / "config.json").is_file():
-        if config.pretrained_model_name == DRYRUN_MODEL:
-            build_dryrun_bert(train_texts, save_dir, seed=config.seed)
-            print(f"dryrun 프로필: kcbert-base 모양(어휘 30,000, 위치 300, 층 {DRYRUN_LAYERS}개)의 BERT를 {save_dir} 에 만들었습니다.")
-        else:
-            build, what = TINY_BUILDERS[config.pretrained_model_name]
-            build(train_texts, save_dir, seed=config.seed)
-            print(f"스모크 프로필: 학습 텍스트 {len(train_texts)}개로 {what}를 {save_dir} 에 만들었습니다.")
+        # Building draws from the global random state: without fork_rng a run that builds the model would
+        # initialise its task head and shuffle differently from a run that finds it cached.
+        import torch
+
+        with torch.random.fork_rng(devices=[]):
+            _build(config, train_texts, save_dir)
     return str(save_dir)
+
+
+def _build(config: BaseConfig, train_texts: Sequence[str], save_dir: Path) -> None:
+    """Build the offline model ``config.pretrained_model_name`` stands for into ``save_dir``."""
+    if config.pretrained_model_name == DRYRUN_MODEL:
+        build_dryrun_bert(train_texts, save_dir, seed=config.seed)
+        print(f"dryrun 프로필: kcbert-base 모양(어휘 30,000, 위치 300, 층 {DRYRUN_LAYERS}개)의 BERT를 {save_dir} 에 만들었습니다.")
+    else:
+        build, what = TINY_BUILDERS[config.pretrained_model_name]
+        build(train_texts, save_dir, seed=config.seed)
+        print(f"스모크 프로필: 학습 텍스트 {len(train_texts)}개로 {what}를 {save_dir} 에 만들었습니다.")
 
 
 def max_input_length(model_config: PretrainedConfig) -> int | None:

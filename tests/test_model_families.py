@@ -166,6 +166,38 @@ def test_ner_labels_follow_each_tokenizers_offsets(
 
 
 @families
+def test_ner_windows_are_merged_piece_by_piece_even_where_pieces_share_a_syllable(
+    family_dir: Callable[[str], Path], family: str, ner: tuple[list, list]
+) -> None:
+    """Every piece of a long sentence comes back once, in order, with the label its central window gave it."""
+    from nbhelpers.ner.features import merge_windows
+
+    tokenizer = tokenizer_of(family_dir, family)
+    _, val = ner
+    labels = bio_labels(sorted({s.label for e in val for s in e.entities}))
+    id2label, label2id = label_maps(labels)
+    dataset = encode_ner(val, tokenizer, label2id, max_seq_length=16, stride=4)
+    assert len(dataset) > len(val)  # many sentences take several windows
+    # The prediction for a piece names the piece's place in its sentence: a label id per sentence position.
+    predictions, seen = {}, {}
+    for feature, owner in enumerate(dataset.example_index):
+        number = seen.get(owner, 0)
+        ids = []
+        for piece in dataset.offsets[feature]:
+            ids.append(0 if piece is None else (number % (len(labels) - 1)) + 1)
+            number += piece is not None
+        seen[owner] = number - dataset.stride
+        predictions[feature] = ids
+    merged = merge_windows(dataset, predictions, id2label)
+    for example, pieces in zip(val, merged):
+        offsets = [tuple(p) for p in tokenizer(example.text, return_offsets_mapping=True, add_special_tokens=False)["offset_mapping"]]
+        assert [piece for piece, _, _ in pieces] == offsets
+        assert [label for _, label, _ in pieces] == [id2label[n % (len(labels) - 1) + 1] for n in range(len(offsets))]
+    if family == "tiny-roberta":
+        assert any(len(set(o)) < len(o) for o in ([p for p, _, _ in pieces] for pieces in merged))  # shared offsets
+
+
+@families
 def test_qa_windows_equal_the_tokenizers_overflow_and_recover_answers(
     family_dir: Callable[[str], Path], family: str, korquad: tuple[list, list]
 ) -> None:
@@ -330,3 +362,20 @@ def test_a_cached_smoke_model_belongs_to_its_seed(monkeypatch: pytest.MonkeyPatc
     weights = [AutoModelForSequenceClassification.from_pretrained(paths[seed], num_labels=2).bert.embeddings
                .word_embeddings.weight for seed in (7, 8)]
     assert not torch.equal(*weights)
+
+
+def test_building_the_smoke_model_leaves_the_random_state_as_a_cached_one_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A notebook run that builds the tiny model trains exactly like the next one, which finds it cached."""
+    import nbhelpers.pretrained as pretrained
+
+    monkeypatch.setattr(pretrained, "TINY_CACHE", tmp_path)
+    texts = ["배우들 연기가 정말 좋았다", "다시 보고 싶지 않은 영화"] * 20
+    config = resolve_config(ClassificationConfig(), env={"NBHELPERS_PROFILE": "smoke"}, show=False)
+    draws = []
+    for _ in ("built", "cached"):
+        torch.manual_seed(0)
+        resolve_pretrained(config, texts)
+        draws.append(torch.rand(3))
+    assert torch.equal(*draws)

@@ -63,6 +63,7 @@ class NERDataset(Dataset):
             embeddings, :func:`nbhelpers.pretrained.sends_token_type_ids`) and ``labels`` per window.
         offsets: Characters of each word piece per window (``None`` for special tokens).
         example_index: Which sentence each window belongs to.
+        stride: Word pieces that neighbouring windows of a sentence share.
     """
 
     def __init__(
@@ -71,11 +72,13 @@ class NERDataset(Dataset):
         encodings: dict[str, list[list[int]]],
         offsets: list[list[Offsets]],
         example_index: list[int],
+        stride: int = 0,
     ) -> None:
         self.examples = list(examples)
         self.encodings = encodings
         self.offsets = offsets
         self.example_index = example_index
+        self.stride = stride
 
     def __len__(self) -> int:
         return len(self.example_index)
@@ -137,7 +140,7 @@ def encode_ner(
     inputs = ["input_ids", "attention_mask"] + (["token_type_ids"] if sends_token_type_ids(tokenizer) else [])
     encodings = {key: encoded.get(key, []) for key in inputs}
     encodings["labels"] = all_labels
-    return NERDataset(examples, encodings, all_offsets, owners)
+    return NERDataset(examples, encodings, all_offsets, owners, stride)
 
 
 class NERCollator:
@@ -164,9 +167,15 @@ def merge_windows(
     A piece that two overlapping windows share takes the label of the window where it has the most
     context on its poorer side (``min(pieces before, pieces after)`` inside the window; on a tie the
     longer window, then the earlier one), as BERT's SQuAD code picks a token's "max context" window.
+    Pieces are told apart by their place in the sentence, not by their characters: a byte-level tokenizer
+    (RoBERTa's) cuts one syllable into several pieces with the same characters, each with its own label.
     """
-    best: list[dict[tuple[int, int], tuple[float, str, int]]] = [{} for _ in dataset.examples]
+    best: list[dict[int, tuple[float, tuple[int, int], str, int]]] = [{} for _ in dataset.examples]
+    next_start: dict[int, int] = {}  # the sentence's piece number where its next window begins
     for feature, owner in enumerate(dataset.example_index):
+        pieces = [piece for piece in dataset.offsets[feature] if piece]
+        start = next_start.get(owner, 0)
+        next_start[owner] = start + len(pieces) - dataset.stride
         ids = predictions.get(feature)
         if ids is None:
             continue
@@ -175,11 +184,11 @@ def merge_windows(
             continue
         first, last = content[0][0], content[-1][0]
         chosen = best[owner]
-        for position, piece in content:
+        for number, (position, piece) in enumerate(content, start):
             score = min(position - first, last - position) + 0.01 * len(content)
-            if piece not in chosen or score > chosen[piece][0]:
-                chosen[piece] = (score, id2label[int(ids[position])], feature)
-    return [[(piece, label, window) for piece, (_, label, window) in sorted(chosen.items())] for chosen in best]
+            if number not in chosen or score > chosen[number][0]:
+                chosen[number] = (score, piece, id2label[int(ids[position])], feature)
+    return [[(piece, label, window) for _, (_, piece, label, window) in sorted(chosen.items())] for chosen in best]
 
 
 def decode_entity_spans(
