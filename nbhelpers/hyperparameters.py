@@ -17,6 +17,38 @@ PRECISION_MEANINGS = {
 }
 
 
+# What a row means depends on the chapter: QA (``doc_stride``) and NER (``stride``) split a long input into
+# overlapping windows instead of truncating it, so their batches count windows; only pretraining masks tokens.
+# The fields tell the chapters apart because the core never imports a chapter's package.
+
+
+def _batch_meaning(config: BaseConfig) -> str:
+    if hasattr(config, "doc_stride"):
+        return "한 스텝에 장치 하나가 보는 윈도 수입니다. 지문이 긴 질문은 윈도가 여러 개입니다"
+    if hasattr(config, "stride"):
+        return "한 스텝에 장치 하나가 보는 윈도 수입니다. 긴 문장은 윈도가 여러 개입니다"
+    return "한 스텝에 장치 하나가 보는 예제 수입니다"
+
+
+def _length_meaning(config: BaseConfig) -> str:
+    doc_stride = getattr(config, "doc_stride", None)
+    if doc_stride is not None:
+        return (
+            "질문과 지문 조각을 합친 입력 하나의 토큰 수 상한입니다. 지문이 다 들어가지 않으면 "
+            f"{doc_stride}토큰씩 옮겨 가며 여러 윈도로 나눕니다(doc_stride)"
+        )
+    stride = getattr(config, "stride", None)
+    if stride is not None:
+        return f"입력 하나의 토큰 수 상한입니다. 더 긴 문장은 이웃과 {stride}토큰씩 겹치는 여러 윈도로 나눕니다(stride)"
+    return "입력 토큰 수의 상한입니다. 더 긴 입력은 잘립니다"
+
+
+def _seed_meaning(config: BaseConfig) -> str:
+    if hasattr(config, "mlm_probability"):
+        return "난수 시드: 같은 값이면 섞는 순서, 초기화, 마스킹이 매번 같습니다"
+    return "난수 시드: 같은 값이면 검증 데이터로 떼어 낼 예제, 섞는 순서, 새로 얹은 층의 초기화, 드롭아웃이 매번 같습니다"
+
+
 def training_steps(config: BaseConfig, batches_per_epoch: int) -> tuple[int, int]:
     """Optimizer steps of the whole run and of its warm-up, as the schedule computes them.
 
@@ -40,7 +72,7 @@ def describe_hyperparameters(config: BaseConfig, batches_per_epoch: int) -> str:
     )
     rows = [
         ("learning_rate", f"{config.learning_rate:g}", "AdamW의 최대 학습률: 한 스텝에 가중치를 얼마나 크게 고칠지 정합니다"),
-        ("batch_size", str(config.batch_size), "한 스텝에 장치 하나가 보는 예제 수입니다"),
+        ("batch_size", str(config.batch_size), _batch_meaning(config)),
         ("epochs", str(config.epochs), f"학습 데이터를 몇 번 도는지입니다: 에폭당 {per_epoch:,}스텝, 모두 {total:,}스텝"),
         (
             "warmup_ratio",
@@ -54,8 +86,8 @@ def describe_hyperparameters(config: BaseConfig, batches_per_epoch: int) -> str:
         ),
         ("gradient_clip_val", f"{config.gradient_clip_val:g}", clip),
         ("precision", config.precision, PRECISION_MEANINGS.get(config.precision, "Lightning의 정밀도 설정입니다")),
-        ("max_seq_length", str(config.max_seq_length), "입력 토큰 수의 상한입니다. 더 긴 입력은 잘립니다"),
-        ("seed", str(config.seed), "난수 시드: 같은 값이면 섞는 순서, 초기화, 마스킹이 매번 같습니다"),
+        ("max_seq_length", str(config.max_seq_length), _length_meaning(config)),
+        ("seed", str(config.seed), _seed_meaning(config)),
     ]
     width = max(len(name) for name, _, _ in rows)
     value_width = max(len(value) for _, value, _ in rows)

@@ -15,10 +15,13 @@ from transformers.utils import logging as transformers_logging
 import nbhelpers.classification  # noqa: F401 (registers NSMC)
 from nbhelpers.classification.config import ClassificationConfig
 from nbhelpers.classification.predictor import ClassificationPrediction
-from nbhelpers.config import print_config, resolve_config
+from nbhelpers.config import BaseConfig, print_config, resolve_config
 from nbhelpers.hyperparameters import describe_hyperparameters, training_steps
+from nbhelpers.ner.config import NERConfig
 from nbhelpers.pretrained import loading_summary
+from nbhelpers.pretraining.config import PretrainConfig
 from nbhelpers.pretraining.model import BERT_CONFIG_FIELDS, describe_bert_config
+from nbhelpers.qa.config import QAConfig
 from nbhelpers.runtime import PACKAGE_DIR, quiet_libraries, setup_logging, shown_path
 
 
@@ -43,6 +46,28 @@ def test_hyperparameter_steps_follow_devices_and_max_steps() -> None:
     assert training_steps(smoke_config(devices=2, epochs=3, warmup_ratio=0.1), 25) == (39, 3)
     assert training_steps(smoke_config(max_steps=20, epochs=3, warmup_ratio=0.5), 25) == (20, 10)
     assert "자르지 않습니다" in describe_hyperparameters(smoke_config(gradient_clip_val=0.0), 10)
+
+
+def _rows(config: BaseConfig) -> dict[str, str]:
+    return {line.split()[0]: line for line in describe_hyperparameters(config, 10).splitlines()}
+
+
+def test_hyperparameter_rows_say_what_each_chapter_does_with_long_inputs() -> None:
+    # NER and QA split a long input into overlapping windows (their batches count windows); nothing but
+    # pretraining masks tokens, so "잘립니다" and "마스킹" are false in those chapters.
+    smoke = {"NBHELPERS_PROFILE": "smoke"}
+    ner = _rows(resolve_config(NERConfig(stride=12), env=smoke, show=False))
+    qa = _rows(resolve_config(QAConfig(doc_stride=48), env=smoke, show=False))
+    classification = _rows(smoke_config())
+    pretrain = _rows(resolve_config(PretrainConfig(), env=smoke, show=False))
+    assert "12토큰씩 겹치는 여러 윈도" in ner["max_seq_length"] and "윈도 수" in ner["batch_size"]
+    assert "48토큰씩 옮겨 가며 여러 윈도" in qa["max_seq_length"] and "윈도 수" in qa["batch_size"]
+    for rows in (ner, qa):
+        assert "잘립니다" not in rows["max_seq_length"]
+    for rows in (ner, qa, classification):
+        assert "마스킹" not in rows["seed"] and "검증 데이터로 떼어 낼 예제" in rows["seed"]
+    assert "잘립니다" in classification["max_seq_length"] and "예제 수" in classification["batch_size"]
+    assert "마스킹" in pretrain["seed"]
 
 
 def test_bert_config_fields_are_described_with_their_values() -> None:
