@@ -194,11 +194,23 @@ def shown_path(text: str) -> str:
     return text.replace(str(PACKAGE_DIR), "nbhelpers")
 
 
+LEVEL_NAMES = {logging.WARNING: "경고", logging.ERROR: "오류", logging.CRITICAL: "심각한 오류"}
+"""What a notebook line starts with at WARNING or worse; an INFO line is the message alone."""
+
+
 class ShortPathFormatter(logging.Formatter):
-    """Log lines with the package's install folder shortened (:func:`shown_path`)."""
+    """Notebook log lines: the message alone, ``경고: …`` from WARNING up, the install folder shortened.
+
+    A learner reads these under a cell: a timestamp, the logger's dotted name and ``INFO`` say nothing to
+    them, and the package's own folder is written ``nbhelpers`` (:func:`shown_path`).
+    """
 
     def format(self, record: logging.LogRecord) -> str:
-        return shown_path(super().format(record))
+        text = shown_path(super().format(record))
+        if record.levelno >= logging.WARNING:
+            level = max(level for level in LEVEL_NAMES if level <= record.levelno)
+            text = f"{LEVEL_NAMES[level]}: {text}"
+        return text
 
 
 def setup_logging(level: int = logging.INFO) -> logging.Logger:
@@ -213,7 +225,7 @@ def setup_logging(level: int = logging.INFO) -> logging.Logger:
         if getattr(handler, "_nbhelpers", False):
             logger.removeHandler(handler)
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(ShortPathFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.setFormatter(ShortPathFormatter("%(message)s"))
     handler._nbhelpers = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.propagate = False
