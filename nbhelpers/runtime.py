@@ -213,6 +213,22 @@ class ShortPathFormatter(logging.Formatter):
         return text
 
 
+class StdoutHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is when a line is logged, not the one at setup.
+
+    Jupyter and pytest swap ``sys.stdout`` (per cell output, per captured test); a handler holding the
+    stream of the moment it was made writes later lines into a closed or stale stream.
+    """
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201 (a text stream)
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
 def setup_logging(level: int = logging.INFO) -> logging.Logger:
     """The ``nbhelpers`` logger writing to the notebook; safe to call again when a cell is re-run.
 
@@ -224,7 +240,7 @@ def setup_logging(level: int = logging.INFO) -> logging.Logger:
     for handler in list(logger.handlers):
         if getattr(handler, "_nbhelpers", False):
             logger.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stdout)
+    handler = StdoutHandler()
     handler.setFormatter(ShortPathFormatter("%(message)s"))
     handler._nbhelpers = True  # type: ignore[attr-defined]
     logger.addHandler(handler)

@@ -69,7 +69,19 @@ def test_confusion_matrix_digits_are_white_on_dark_cells() -> None:
     assert texts["9"] == "white" and texts["1"] == "black" and texts["5"] == "white"
 
 
-def test_log_lines_are_short_with_the_level_only_from_warning_up() -> None:
+@pytest.fixture
+def package_logger() -> logging.Logger:
+    """The ``nbhelpers`` logger, put back as it was: a handler left on it would print in later tests' CLIs."""
+    logger = logging.getLogger("nbhelpers")
+    handlers, propagate, level = list(logger.handlers), logger.propagate, logger.level
+    yield logger
+    logger.handlers[:] = handlers
+    logger.propagate, logger.level = propagate, level
+
+
+def test_log_lines_are_short_with_the_level_only_from_warning_up(
+    package_logger: logging.Logger, capsys: pytest.CaptureFixture[str]
+) -> None:
     handler = setup_logging().handlers[-1]
 
     def line(level: int) -> str:
@@ -78,3 +90,5 @@ def test_log_lines_are_short_with_the_level_only_from_warning_up() -> None:
     assert line(logging.INFO) == "파일을 읽습니다"
     assert line(logging.WARNING) == "경고: 파일을 읽습니다"
     assert line(logging.ERROR) == "오류: 파일을 읽습니다"
+    logging.getLogger("nbhelpers.files").warning("%s: 줄 %s", "a.txt", "2, 3")
+    assert capsys.readouterr().out == "경고: a.txt: 줄 2, 3\n"  # the stdout of now, not of setup_logging's call
