@@ -596,8 +596,41 @@ def _derive_runtime(config: BaseConfig) -> None:
         config.batch_size = resumed
 
 
-def print_config(config: BaseConfig) -> None:
-    """One ``name = value`` line per field; the embedded samples' paths shown from ``nbhelpers/``, not the install."""
-    width = max(len(f.name) for f in dataclasses.fields(config))
-    for f in dataclasses.fields(config):
+SHOWN_FIELDS = (
+    "pretrained_model_name", "corpus_name", "downstream_corpus_name", "train_file", "val_file",
+    "max_seq_length", "batch_size", "learning_rate", "epochs", "model_dir", "downstream_model_dir",
+    "accelerator", "devices", "precision",
+)
+"""Fields the config cell always shows: what is trained on what, how long, and where the run goes."""
+
+MACHINE_FIELDS = ("num_workers", "strategy")
+"""Filled in for the machine by ``resolve_config``: not something a learner set, so not shown as a change."""
+
+
+def _default(field: dataclasses.Field) -> Any:
+    if field.default is not dataclasses.MISSING:
+        return field.default
+    if field.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+        return field.default_factory()  # type: ignore[misc]
+    return dataclasses.MISSING
+
+
+def print_config(config: BaseConfig, full: bool = False) -> None:
+    """``name = value`` lines: the main fields and those that differ from the chapter's defaults.
+
+    The full config is some 30 fields; the config cell shows the dozen that say what this run is (model,
+    corpus, files, length, batch, learning rate, epochs, run folder, device) and every other field that a
+    profile, an ``NBHELPERS_*`` variable or the notebook changed. ``full=True`` prints every field.
+    Paths of the embedded samples are shown from ``nbhelpers/``, not the install folder.
+    """
+    fields = dataclasses.fields(config)
+    shown = [
+        f for f in fields
+        if full or f.name in SHOWN_FIELDS
+        or (f.name not in MACHINE_FIELDS and getattr(config, f.name) != _default(f))
+    ]
+    width = max(len(f.name) for f in shown)
+    for f in shown:
         print(f"{f.name:<{width}} = {shown_path(repr(getattr(config, f.name)))}")
+    if len(shown) < len(fields):
+        print(f"(나머지 {len(fields) - len(shown)}개는 기본값입니다. 모두 보려면 print_config(config, full=True))")

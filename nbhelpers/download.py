@@ -410,7 +410,7 @@ def _open_with_urllib(
 
 
 def _progress(total: int | None, initial: int, desc: str, enabled: bool):  # noqa: ANN202 (tqdm type)
-    from tqdm.auto import tqdm
+    from tqdm.std import tqdm  # text, not a widget: see nbhelpers.predictor
 
     return tqdm(total=total, initial=initial, unit="B", unit_scale=True, desc=desc, disable=not enabled)
 
@@ -425,14 +425,14 @@ def _settle_part(part: Path, remote: RemoteFile) -> bool:
         return False
     size = part.stat().st_size
     if size > size_cap(remote):
-        logger.warning("%s is larger than the file (%d > %d bytes); starting again.", part, size, size_cap(remote))
+        logger.warning("%s가 원본보다 큽니다(%d > %d 바이트). 처음부터 다시 받습니다.", part, size, size_cap(remote))
         part.unlink()
         return False
     if is_pinned(remote) and (remote.size is None or size == remote.size):
         if verify(part, remote):
             return True
         if remote.size is not None:  # full size but wrong bytes: resuming cannot fix it
-            logger.warning("%s has the full size but does not verify; starting again.", part)
+            logger.warning("%s는 크기는 맞지만 검증을 통과하지 못했습니다. 처음부터 다시 받습니다.", part)
             part.unlink()
     return False
 
@@ -468,7 +468,7 @@ def _receive(remote: RemoteFile, part: Path, transport: Transport, desc: str, pr
         if error.code != HTTP_RANGE_NOT_SATISFIABLE or start == 0:
             raise
         # The .part is at or past the end of the file on the server (e.g. the file changed): start over.
-        logger.warning("%s cannot be resumed (HTTP 416); downloading from the start.", part)
+        logger.warning("%s를 이어 받을 수 없습니다(HTTP 416). 처음부터 받습니다.", part)
         part.unlink()
         start = 0
         body, total, resumed = transport.open(remote.url, 0)
@@ -584,7 +584,7 @@ def fetch_file(
                                    dest.name, error.code, why, seconds)
                     sleep(seconds)
                     continue
-                logger.warning("Download of %s failed (attempt %d/%d): %s", remote.url, attempt, retries, error)
+                logger.warning("%s 내려받기 실패(%d/%d번째 시도): %s", remote.url, attempt, retries, error)
                 if 400 <= error.code < 500 and error.code not in (408, 425):
                     break  # 404, 403, 410...: asking again gets the same answer
                 if attempt < retries:
@@ -592,7 +592,7 @@ def fetch_file(
                 continue
             except (OSError, urllib.error.URLError, DownloadError, _Incomplete) as error:
                 last_error = error
-                logger.warning("Download of %s failed (attempt %d/%d): %s", remote.url, attempt, retries, error)
+                logger.warning("%s 내려받기 실패(%d/%d번째 시도): %s", remote.url, attempt, retries, error)
                 if isinstance(error, _Refused):
                     break
                 if attempt < retries:
@@ -602,7 +602,7 @@ def fetch_file(
                 part.replace(dest)
                 return dest
             last_error = DownloadError(f"{remote.url} arrived but does not match its pinned hash")
-            logger.warning("%s did not verify (attempt %d/%d); discarding it.", part, attempt, retries)
+            logger.warning("%s가 검증을 통과하지 못해 버립니다(%d/%d번째 시도).", part, attempt, retries)
             part.unlink()
     finally:
         if own_transport and isinstance(transport, HttpTransport):

@@ -37,9 +37,9 @@ ANY_FILE = ("*",)
 
 
 def describe_files(files: Sequence[Path], shown: int = 3) -> str:
-    """``"4 files: a.txt, b.txt, c.txt, ..."``: what was read, short enough for one line."""
+    """``"파일 4개: a.txt, b.txt, c.txt, ..."``: what was read, short enough for one line."""
     names = ", ".join(clip(f.name, 60) for f in files[:shown])
-    return f"{len(files):,} file{'s' if len(files) != 1 else ''}: {names}{', ...' if len(files) > shown else ''}"
+    return f"파일 {len(files):,}개: {names}{', ...' if len(files) > shown else ''}"
 
 
 def permission_denied(path: Path, folder: bool = False) -> PermissionError:
@@ -78,7 +78,7 @@ def folder_files(folder: Path, patterns: Sequence[str]) -> list[Path]:
             f"{folder}: the folder has no {' or '.join(patterns)} file. How to fix: point at the folder that "
             "holds the corpus files, or at the files themselves."
         )
-    logger.info("%s: reading %s", folder, describe_files(files))
+    logger.info("%s 폴더에서 읽는 %s", folder, describe_files(files))
     return files
 
 

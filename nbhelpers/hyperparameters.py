@@ -8,6 +8,7 @@ are the ones this run uses (the smoke profile's included), with the warm-up and 
 from __future__ import annotations
 
 from nbhelpers.config import BaseConfig
+from nbhelpers.text import display_width, pad
 
 PRECISION_MEANINGS = {
     "32-true": "가중치와 계산 모두 32비트 부동소수점입니다(가장 정확하고, 가장 느립니다)",
@@ -89,6 +90,6 @@ def describe_hyperparameters(config: BaseConfig, batches_per_epoch: int) -> str:
         ("max_seq_length", str(config.max_seq_length), _length_meaning(config)),
         ("seed", str(config.seed), _seed_meaning(config)),
     ]
-    width = max(len(name) for name, _, _ in rows)
-    value_width = max(len(value) for _, value, _ in rows)
-    return "\n".join(f"{name:<{width}}  {value:>{value_width}}  {meaning}" for name, value, meaning in rows)
+    width = max(display_width(name) for name, _, _ in rows)
+    value_width = max(display_width(value) for _, value, _ in rows)
+    return "\n".join(f"{pad(name, width)}  {pad(value, value_width, '>')}  {meaning}" for name, value, meaning in rows)

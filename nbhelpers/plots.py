@@ -97,9 +97,13 @@ def plot_training_curves(config: BaseConfig, keys: Sequence[str] = ("train_loss"
 
 
 def plot_length_histogram(lengths: Sequence[int], max_seq_length: int) -> None:
-    """Token lengths with ``max_seq_length`` marked, and the share of inputs it truncates."""
+    """Token lengths with ``max_seq_length`` marked, and the share of inputs it truncates.
+
+    ``lengths`` are counts of the untruncated encodings (special tokens included): lengths of encodings
+    already cut at ``max_seq_length`` would pile up at the line and hide how much is cut.
+    """
     lengths = np.asarray(lengths)
-    truncated = float((lengths >= max_seq_length).mean())
+    truncated = float((lengths > max_seq_length).mean())
     plt.figure(figsize=(6, 3))
     plt.hist(lengths, bins=50)
     plt.axvline(max_seq_length, color="red", linestyle="--", label=f"max_seq_length={max_seq_length}")
@@ -121,17 +125,24 @@ def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], num_labels: i
     return matrix
 
 
+def cell_text_colors(matrix: np.ndarray) -> list[list[str]]:
+    """White digits on the dark half of the colour scale, black on the light half: both stay readable."""
+    top = matrix.max() if matrix.size else 0
+    return [["white" if top and value > top / 2 else "black" for value in row] for row in matrix]
+
+
 def plot_confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], label_names: Sequence[str]) -> np.ndarray:
     """Counts of (true, predicted) label pairs; rows are the truth."""
     matrix = confusion_matrix(y_true, y_pred, len(label_names))
     figure, axis = plt.subplots(figsize=(1.4 * len(label_names) + 2, 1.2 * len(label_names) + 1.5))
-    axis.imshow(matrix, cmap="Blues")
+    axis.imshow(matrix, cmap="Blues", vmin=0)
     axis.set_xticks(range(len(label_names)), label_names, rotation=30)
     axis.set_yticks(range(len(label_names)), label_names)
     axis.set_xlabel("predicted")
     axis.set_ylabel("true")
+    colors = cell_text_colors(matrix)
     for (i, j), count in np.ndenumerate(matrix):
-        axis.text(j, i, str(count), ha="center", va="center", color="black")
+        axis.text(j, i, str(count), ha="center", va="center", color=colors[i][j])
     figure.tight_layout()
     plt.show()
     return matrix

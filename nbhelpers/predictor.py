@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any, ClassVar, Self, TypeVar
 
 import torch
-from tqdm.auto import tqdm
+# Text tqdm, not tqdm.auto: the ipywidgets bar stays frozen at 0 % wherever no widget manager runs the
+# updates (a notebook executed by nbclient or nbval, GitHub's and nbviewer's renderings of saved outputs).
+from tqdm.std import tqdm
 from transformers import (
     AutoConfig,
     AutoModel,

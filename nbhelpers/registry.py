@@ -145,7 +145,7 @@ def _fetch_with_korpora(spec: CorpusSpec, root: Path) -> None:
 
         Korpora.fetch(spec.korpora_name, root_dir=str(root))
     except Exception as error:  # noqa: BLE001 (Korpora raises URLError, HTTPError, OSError, ...)
-        logger.info("Korpora.fetch(%r) failed (%s); using the pinned download instead.", spec.korpora_name, error)
+        logger.info("Korpora.fetch(%r)가 실패해(%s) 고정된 주소에서 내려받습니다.", spec.korpora_name, error)
 
 
 def download_arguments(
@@ -302,7 +302,7 @@ def fetch_corpus_files(
                 fetch_file(remote, root / remote.filename, transport=transport, progress=progress)
         else:
             # Many files (KMOU NER has 1,427): one bar over files rather than a bar per file.
-            from tqdm.auto import tqdm
+            from tqdm.std import tqdm  # text, not a widget: see nbhelpers.predictor
 
             for remote in tqdm(missing, desc=spec.name, unit="file", disable=not progress):
                 fetch_file(remote, root / remote.filename, transport=transport, progress=False)

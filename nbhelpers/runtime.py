@@ -194,11 +194,39 @@ def shown_path(text: str) -> str:
     return text.replace(str(PACKAGE_DIR), "nbhelpers")
 
 
+LEVEL_NAMES = {logging.WARNING: "경고", logging.ERROR: "오류", logging.CRITICAL: "심각한 오류"}
+"""What a notebook line starts with at WARNING or worse; an INFO line is the message alone."""
+
+
 class ShortPathFormatter(logging.Formatter):
-    """Log lines with the package's install folder shortened (:func:`shown_path`)."""
+    """Notebook log lines: the message alone, ``경고: …`` from WARNING up, the install folder shortened.
+
+    A learner reads these under a cell: a timestamp, the logger's dotted name and ``INFO`` say nothing to
+    them, and the package's own folder is written ``nbhelpers`` (:func:`shown_path`).
+    """
 
     def format(self, record: logging.LogRecord) -> str:
-        return shown_path(super().format(record))
+        text = shown_path(super().format(record))
+        if record.levelno >= logging.WARNING:
+            level = max(level for level in LEVEL_NAMES if level <= record.levelno)
+            text = f"{LEVEL_NAMES[level]}: {text}"
+        return text
+
+
+class StdoutHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is when a line is logged, not the one at setup.
+
+    Jupyter and pytest swap ``sys.stdout`` (per cell output, per captured test); a handler holding the
+    stream of the moment it was made writes later lines into a closed or stale stream.
+    """
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201 (a text stream)
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
 
 
 def setup_logging(level: int = logging.INFO) -> logging.Logger:
@@ -212,8 +240,8 @@ def setup_logging(level: int = logging.INFO) -> logging.Logger:
     for handler in list(logger.handlers):
         if getattr(handler, "_nbhelpers", False):
             logger.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(ShortPathFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    handler = StdoutHandler()
+    handler.setFormatter(ShortPathFormatter("%(message)s"))
     handler._nbhelpers = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.propagate = False

@@ -75,3 +75,28 @@ def original_span(starts: list[int], ends: list[int], start: int, end: int, leng
         at = starts[start] if start < len(starts) else length
         return at, at
     return starts[start], ends[end - 1]
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced notebook output: Hangul and other wide characters take two.
+
+    ``len`` counts characters, so f-string padding (``f"{name:<10}"``) misaligns every column after a
+    Korean label or token. Combining marks (and jamo that join the syllable before them) take none.
+    """
+    width = 0
+    for char in text:
+        if unicodedata.combining(char) or "\u1160" <= char <= "\u11ff":
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def pad(text: str, width: int, align: str = "<") -> str:
+    """``text`` padded with spaces to ``width`` display columns (:func:`display_width`); ``align`` is ``<`` or ``>``.
+
+    Text already as wide or wider is returned as it is, as f-string padding does.
+    """
+    if align not in ("<", ">"):
+        raise ValueError(f"align must be '<' or '>', not {align!r}")
+    fill = " " * max(0, width - display_width(text))
+    return text + fill if align == "<" else fill + text

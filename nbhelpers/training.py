@@ -303,7 +303,7 @@ def make_trainer(config: BaseConfig, monitor: str, mode: str = "max", **override
         "logger": CSVLogger(save_dir=model_dir, name=LOG_DIR_NAME),
         "callbacks": callbacks,
         "enable_progress_bar": progress,
-        "enable_model_summary": progress,
+        "enable_model_summary": False,  # step 6 of every notebook prints the model's summary in Korean
         "deterministic": False,
         "num_sanity_val_steps": 0,
         "use_distributed_sampler": False,  # the batch samplers share the data among processes (ShareBatches)

@@ -31,6 +31,8 @@ FORBIDDEN: dict[str, re.Pattern[str]] = {
     "install path": re.compile(r"/(site|dist)-packages/"),
     "transformers LOAD REPORT": re.compile(r"LOAD REPORT"),
     "progress bar of a load or save": re.compile(r"(Loading weights|Writing model shards)\b.*\d+/\d+"),
+    "log line with a timestamp or logger name": re.compile(r"(?m)^(\d\d:\d\d:\d\d )?(INFO|WARNING|ERROR) \S+: "),
+    "progress bar frozen at 0 %": re.compile(r"(?m)^(?!Loading weights|Writing model shards).*\s0%\|"),
     "raw dataclass repr": re.compile(
         r"\b[A-Z][A-Za-z]*(Prediction|Example|Answer|Span|Scores|Baseline|Features)\((\w+=|\))"
     ),

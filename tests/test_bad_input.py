@@ -140,7 +140,7 @@ def test_inspect_a_kmou_folder_reads_its_txt_files_and_says_which(
     assert code == 0, err
     summary = json.loads(out)
     assert summary["examples"] == 3 and summary["labels"] == {"LOC": 1, "PER": 1}
-    assert summary["files_read"] == "2 files: 00001_NER.txt, 00002_NER.txt"
+    assert summary["files_read"] == "파일 2개: 00001_NER.txt, 00002_NER.txt"
     assert [p.name for p in as_paths(folder, get_corpus("ner").file_patterns)] == ["00001_NER.txt", "00002_NER.txt"]
 
 
@@ -179,7 +179,7 @@ def test_reading_a_folder_says_which_files_were_read(
     with module_logs("nbhelpers.files", logging.INFO):
         files = expand_user_files(str(folder), get_corpus("nsmc").file_patterns)
     assert [p.name for p in files] == ["a.txt", "b.tsv", "c.txt", "d.txt"]
-    assert f"{folder}: reading 4 files: a.txt, b.tsv, c.txt, ..." in caplog.text
+    assert f"{folder} 폴더에서 읽는 파일 4개: a.txt, b.tsv, c.txt, ..." in caplog.text
 
 
 # --- KMOU blocks -----------------------------------------------------------------------------------------------

@@ -172,7 +172,7 @@ def test_klue_stray_inside_tag_in_pinned_file_is_read_strictly_and_logged(
     with module_logs("nbhelpers.ner.klue"):
         (example,) = read_klue_ner(path)
     assert spans(example) == [("김철수", "PS")]
-    assert "2 I- tag(s)" in caplog.text and "lines 7, 8" in caplog.text
+    assert "I- 태그 2개(줄 7, 8)" in caplog.text
 
 
 def test_entity_types_keep_known_order_then_extras() -> None:

@@ -32,6 +32,8 @@ BAD_OUTPUTS = {
     "install path": stream("/usr/local/lib/python3.12/dist-packages/nbhelpers/samples/nsmc_train.txt\n"),
     "load report": stream("BertForSequenceClassification LOAD REPORT from: /tmp/x\n"),
     "progress bar": display("Loading weights:   0%|          | 0/39 [00:00<?, ?it/s]"),
+    "log timestamp": stream("20:14:03 WARNING nbhelpers.classification.nsmc: x.txt: skipped 1 empty review(s)\n"),
+    "frozen widget": display("predict:   0%|          | 0/1200 [00:00<?, ?ex/s]"),
     "dataclass repr": stream("[ClassificationPrediction(label='positive', probabilities={'negative': 0.07})]\n"),
     "baseline repr": display("MajorityBaseline(label=1, accuracy=0.6666666666666666)"),
 }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from nbhelpers.text import pad
+
 
 def per_class_report(y_true: Sequence[int], y_pred: Sequence[int], label_names: Sequence[str]) -> dict[str, dict[str, float]]:
     """Precision, recall, F1 and support per label, plus ``accuracy`` under the key ``"all"``."""
@@ -25,5 +27,5 @@ def print_report(report: dict[str, dict[str, float]]) -> None:
     print(f"{'label':<15}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
     for name, row in report.items():
         if name != "all":
-            print(f"{name:<15}{row['precision']:>10.4f}{row['recall']:>10.4f}{row['f1']:>10.4f}{int(row['support']):>10}")
+            print(f"{pad(name, 15)}{row['precision']:>10.4f}{row['recall']:>10.4f}{row['f1']:>10.4f}{int(row['support']):>10}")
     print(f"{'accuracy':<15}{report['all']['accuracy']:>30.4f}{int(report['all']['support']):>10}")

@@ -61,7 +61,7 @@ def _has_both_sentences(premise: str, hypothesis: str, path: Path, location: str
 
 def _warn_skipped(path: Path, skipped: list[str]) -> None:
     if skipped:
-        logger.warning("%s: skipped %d pair(s) with an empty sentence: %s", path, len(skipped), skipped[:5])
+        logger.warning("%s: 문장이 빈 쌍 %d개를 건너뛰었습니다: %s", path, len(skipped), skipped[:5])
 
 
 def read_klue_nli(paths: Paths) -> list[ClassificationExample]:

@@ -48,7 +48,8 @@ def read_nsmc(paths: Paths) -> list[ClassificationExample]:
                 continue
             examples.append(ClassificationExample(guid=guid, text_a=document, text_b=None, label=int(label)))
         if skipped:
-            logger.warning("%s: skipped %d empty review(s) at line(s) %s", path, len(skipped), skipped[:10])
+            logger.warning("%s: 리뷰가 빈 줄 %d개를 건너뛰었습니다(줄 %s)", path, len(skipped),
+                           ", ".join(map(str, skipped[:10])))
         check_not_empty(path, len(examples) - before, "no reviews: only the header or empty reviews",
                         "add at least one review, or leave this file out.")
     return examples

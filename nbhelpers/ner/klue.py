@@ -124,12 +124,11 @@ def read_klue_ner(paths: Paths) -> list[NERExample]:
         flush()
         if stray_lines:
             logger.warning(
-                "%s: %d I- tag(s) continue no entity and are read as no entity, as KLUE's scorer reads them "
-                "(lines %s)", path, len(stray_lines), ", ".join(map(str, stray_lines[:5])),
+                "%s: 앞에 이어 갈 개체가 없는 I- 태그 %d개(줄 %s)는 KLUE 채점기처럼 개체가 아닌 것으로 읽습니다.", path, len(stray_lines), ", ".join(map(str, stray_lines[:5])),
             )
         if unknown:
             logger.warning(
-                "%s: entity types outside KLUE's six, kept as they are: %s", path, dict(unknown.most_common(10))
+                "%s: KLUE의 6가지 밖의 개체 유형은 그대로 둡니다: %s", path, dict(unknown.most_common(10))
             )
         check_not_empty(path, len(examples) - before, "no sentences in the file",
                         "write a '## guid<TAB>sentence' line, then one 'CHARACTER<TAB>TAG' line per character.")

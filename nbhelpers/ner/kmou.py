@@ -203,7 +203,7 @@ def _read_kmou_blocks(path: Path, lines: list[str], skip_bad_blocks: bool = Fals
             skipped.append(error)
     if skipped:
         logger.warning(
-            "%s: skipped %d block(s) of the pinned upstream file that do not parse: %s",
+            "%s: 고정된 원본 파일에서 읽을 수 없는 블록 %d개를 건너뛰었습니다: %s",
             path, len(skipped),
             "; ".join(f"{e.location}: {e.problem}" for e in skipped[:3]) + (" ..." if len(skipped) > 3 else ""),
         )

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from nbhelpers.ner.spans import EntitySpan
+from nbhelpers.text import pad
 
 
 @dataclass
@@ -47,7 +48,7 @@ class EntityScores:
         """A fixed-width table, one row per type, then the micro and macro averages."""
         lines = [f"{'type':<8}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}"]
         for kind, row in self.per_type.items():
-            lines.append(f"{kind:<8}{row['precision']:>10.4f}{row['recall']:>10.4f}{row['f1']:>10.4f}{int(row['support']):>9}")
+            lines.append(f"{pad(kind, 8)}{row['precision']:>10.4f}{row['recall']:>10.4f}{row['f1']:>10.4f}{int(row['support']):>9}")
         support = int(sum(row["support"] for row in self.per_type.values()))
         lines.append(
             f"{'micro':<8}{self.precision_micro:>10.4f}{self.recall_micro:>10.4f}{self.f1_micro:>10.4f}{support:>9}"

@@ -167,7 +167,7 @@ def _extracted(remote: RemoteFile, zip_path: Path, transport: Transport | None, 
     except DownloadError as error:
         if zip_path.exists():  # refused (zip bomb, bad entry names): the same file would come back
             raise
-        logger.warning("%s; downloading it again.", error)
+        logger.warning("%s. 다시 내려받습니다.", error)
         fetch_file(remote, zip_path, transport=transport, progress=progress)
         members = extract_zip(zip_path, zip_path.parent, max_total_bytes=limit)
     if recorded_size(remote, zip_path) is None:

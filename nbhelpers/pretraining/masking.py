@@ -17,6 +17,7 @@ from transformers import DataCollatorForLanguageModeling, PreTrainedTokenizerBas
 from nbhelpers.batching import pad_to_multiple_of
 from nbhelpers.config import BaseConfig
 from nbhelpers.pretraining.nsp import PretrainingDataset
+from nbhelpers.text import pad
 
 
 def mlm_collator(
@@ -159,7 +160,7 @@ def masking_table(
             continue
         kind = "[MASK]" if after == tokenizer.mask_token_id else ("그대로" if after == before else "무작위 토큰")
         lines.append(
-            f"{position:>4}  {tokenizer.convert_ids_to_tokens(before):<10} -> "
-            f"{tokenizer.convert_ids_to_tokens(after):<10} ({kind})"
+            f"{position:>4}  {pad(tokenizer.convert_ids_to_tokens(before), 10)} -> "
+            f"{pad(tokenizer.convert_ids_to_tokens(after), 10)} ({kind})"
         )
     return "\n".join(lines)

@@ -208,7 +208,7 @@ def read_korquad(paths: Paths, require_answers: bool = False) -> list[QAExample]
         if duplicates:
             # Kept (the questions are still good training data), but a predictions file keyed by id can hold
             # only one answer for them.
-            logger.warning("%s: %d question id(s) used more than once, e.g. %s", path, len(duplicates), duplicates[:5])
+            logger.warning("%s: 두 번 이상 쓰인 질문 id %d개(예: %s)", path, len(duplicates), duplicates[:5])
     return examples
 
 

@@ -255,7 +255,7 @@ def build_qa_features(
             if len(stats.fused_examples) < 10:
                 stats.fused_examples.append((example.qid, gold, covered))
     if stats.not_in_any_window:
-        logger.warning("%d answer(s) fit in no single window; those questions are labelled [CLS] only.",
+        logger.warning("답 %d개가 어느 창에도 통째로 들어가지 않아, 그 질문은 [CLS](답 없음)로만 표시합니다.",
                        stats.not_in_any_window)
     if not sends_token_type_ids(tokenizer):
         token_type_ids = None
