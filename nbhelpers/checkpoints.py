@@ -239,11 +239,16 @@ def max_steps_reached(trainer: pl.Trainer) -> bool:
 
 
 def epoch_cut_short(trainer: pl.Trainer) -> bool:
-    """Whether the current epoch stopped before its last batch (``max_time``, a stop request), not at ``max_steps``."""
+    """Whether the current epoch stopped before its last batch (``max_time``, a stop request), not at ``max_steps``.
+
+    Lightning's ``is_last_batch`` (the loader ran out) decides, not ``num_training_batches``: Lightning
+    counts that once, and chapter 1 draws new sentence pairs every epoch, so an epoch can be shorter.
+    """
     batches = trainer.num_training_batches
     if not isinstance(batches, int) or max_steps_reached(trainer):
         return False
-    return trainer.fit_loop.epoch_loop.batch_progress.current.ready < batches
+    progress = trainer.fit_loop.epoch_loop.batch_progress
+    return not progress.is_last_batch and progress.current.ready < batches
 
 
 def training_finished(trainer: pl.Trainer) -> bool:

@@ -405,3 +405,45 @@ def test_a_resumed_run_with_worker_processes_sees_each_later_epoch_in_the_uninte
     _, _, task, _ = session(tmp_path / "resumed", tiny_model_dir, Trace(trace, -1), num_workers="1")
     assert trained_steps(trace) == {step: steps[step] for step in range(STEPS_PER_EPOCH, TOTAL_STEPS)}
     assert_same_weights(task.model, weights)
+
+
+def test_a_last_epoch_shorter_than_the_first_still_finishes_the_run(tmp_path: Path) -> None:
+    """Chapter 1 draws new sentence pairs every epoch, so an epoch can have fewer batches than the first."""
+    import pytorch_lightning as pl
+    from torch.utils.data import DataLoader, Sampler
+
+    from nbhelpers.checkpoints import LatestCheckpoint, training_finished
+
+    class FewerEachEpoch(Sampler):
+        def __init__(self) -> None:
+            self.epoch = 0
+
+        def __len__(self) -> int:
+            return 6 - 2 * self.epoch
+
+        def __iter__(self):  # noqa: ANN204
+            return iter([[i] for i in range(len(self))])
+
+    class Tiny(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = torch.nn.Linear(1, 1)
+
+        def training_step(self, batch, batch_idx):  # noqa: ANN001, ANN201
+            return self.layer(batch.float().unsqueeze(-1)).sum()
+
+        def configure_optimizers(self):  # noqa: ANN201
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    class NextEpoch(pl.Callback):  # before the epoch's loader is iterated, as chapter 1 sets its pairs' epoch
+        def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+            sampler.epoch = trainer.current_epoch
+
+    sampler = FewerEachEpoch()
+    loader = DataLoader(torch.arange(6), batch_sampler=sampler)
+    trainer = pl.Trainer(max_epochs=2, callbacks=[NextEpoch(), LatestCheckpoint(tmp_path, every_minutes=0)], logger=False,
+                         enable_progress_bar=False, enable_model_summary=False, accelerator="cpu")
+    trainer.fit(Tiny(), train_dataloaders=loader)
+    assert trainer.global_step == 6 + 4
+    assert training_finished(trainer)
+    assert json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))["finished"] is True
