@@ -172,8 +172,13 @@ def test_ner_windows_are_merged_piece_by_piece_even_where_pieces_share_a_syllabl
     """Every piece of a long sentence comes back once, in order, with the label its central window gave it."""
     from nbhelpers.ner.features import merge_windows
 
+    from nbhelpers.ner.examples import NERExample
+    from nbhelpers.ner.spans import EntitySpan
+
     tokenizer = tokenizer_of(family_dir, family)
-    _, val = ner
+    # Rare syllables, which a byte-level vocabulary learnt from the samples cuts into several pieces each.
+    rare = "뷁쀍똠얌 씨가 쌰뵹에서 왔다고 했다. 그 뒤로 뷁쀍똠얌 씨는 다시 오지 않았다"
+    val = [*ner[1], NERExample("rare", rare, (EntitySpan(0, 4, "PER", "뷁쀍똠얌"), EntitySpan(8, 10, "LOC", "쌰뵹")))]
     labels = bio_labels(sorted({s.label for e in val for s in e.entities}))
     id2label, label2id = label_maps(labels)
     dataset = encode_ner(val, tokenizer, label2id, max_seq_length=16, stride=4)
