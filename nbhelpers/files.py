@@ -37,9 +37,9 @@ ANY_FILE = ("*",)
 
 
 def describe_files(files: Sequence[Path], shown: int = 3) -> str:
-    """``"4 files: a.txt, b.txt, c.txt, ..."``: what was read, short enough for one line."""
+    """``"파일 4개: a.txt, b.txt, c.txt, ..."``: what was read, short enough for one line."""
     names = ", ".join(clip(f.name, 60) for f in files[:shown])
-    return f"{len(files):,} file{'s' if len(files) != 1 else ''}: {names}{', ...' if len(files) > shown else ''}"
+    return f"파일 {len(files):,}개: {names}{', ...' if len(files) > shown else ''}"
 
 
 def permission_denied(path: Path, folder: bool = False) -> PermissionError:
@@ -78,7 +78,7 @@ def folder_files(folder: Path, patterns: Sequence[str]) -> list[Path]:
             f"{folder}: 폴더에 {' 또는 '.join(patterns)} 파일이 없습니다. 고치는 법: 말뭉치 파일이 든 폴더나 "
             "그 파일들을 직접 가리키세요."
         )
-    logger.info("%s: %s 읽습니다", folder, describe_files(files))
+    logger.info("%s: 읽는 %s", folder, describe_files(files))
     return files
 
 

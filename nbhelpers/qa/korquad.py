@@ -140,13 +140,13 @@ def _read_answers(raw: Any, context: str, normal_context: str, path: Path, locat
             near = context.find(text)
             hint = (
                 f"그 text는 위치 {near}에 있습니다. answer_start를 {near}(으)로 고치세요" if near >= 0
-                else "그 text가 context 어디에도 없습니다. context에서 그대로 복사하세요"
+                else "그 text가 context에 없습니다. context에서 그대로 복사하세요"
             )
             raise CorpusFormatError(
                 path, location,
-                f"정답 {number} {quote(text, 40)}이(가) answer_start={start} 위치의 context와 맞지 않습니다"
-                f"(그 자리에는 {quote(found, 40)}이(가) 있습니다)",
-                f"{hint}. answer_start는 0부터 (바이트가 아니라) 글자 수로 셉니다.",
+                f"정답 {number} {quote(text, 40)}이(가) answer_start={start}의 context "
+                f"{quote(found, 40)}와(과) 다릅니다",
+                f"{hint}. answer_start는 0부터 글자 수(바이트 아님)로 셉니다.",
             )
         answers.append(answer)
     return tuple(answers)

@@ -186,7 +186,7 @@ def _checked_predictions(document: Any, path: str) -> dict[str, str]:
     fix = '예측을 JSON 객체 하나 {"질문 id": "정답 텍스트", ...}로 쓰세요.'
     if not isinstance(document, dict):
         raise CorpusFormatError(path, "top level", f"예측이 JSON 객체여야 하는데 "
-                                f"{type(document).__name__}입니다", fix)
+                                f"JSON {type(document).__name__}입니다", fix)
     for qid, answer in document.items():
         if not isinstance(answer, str):
             raise CorpusFormatError(path, f"question id {qid}",
