@@ -42,7 +42,7 @@ def probe_tpu() -> tuple[int, str]:
     failed query of the TPU metadata server, ...), which is what a learner needs to fix a TPU runtime.
     """
     if importlib.util.find_spec("torch_xla") is None:
-        return 0, "torch_xla is not installed"
+        return 0, "torch_xla가 설치되어 있지 않습니다"
     try:
         import torch_xla  # noqa: F401  (a mismatched torch_xla fails here, with the real reason)
         from pytorch_lightning.accelerators import XLAAccelerator
@@ -50,7 +50,7 @@ def probe_tpu() -> tuple[int, str]:
         chips = XLAAccelerator.auto_device_count()
     except Exception as error:  # noqa: BLE001 (reported to the caller, who decides whether it matters)
         return 0, f"{type(error).__name__}: {error}"
-    return chips, "" if chips else "torch_xla found no TPU device"
+    return chips, "" if chips else "torch_xla가 TPU 장치를 찾지 못했습니다"
 
 
 def tpu_chip_count() -> int:

@@ -2,7 +2,8 @@
 
 The scan reads the source with ``ast``: for each ``raise X(...)``, each ``...Error(...)`` built to be raised
 later, each ``logger.warning/info/error(...)`` and ``warnings.warn(...)``, the string literals of its arguments
-(f-string parts included) are joined; a message with a Latin word and no Hangul is English.
+(f-string parts included) are joined, and so are those of the helpers that raise with their caller's
+problem and fix (``check_not_empty``, ``read_json``); a message with a Latin word and no Hangul is English.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ PACKAGE = Path(nbhelpers.__file__).parent
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical", "warn"}
+MESSAGE_HELPERS = {"check_not_empty", "read_json"}
+"""Helpers that raise ``CorpusFormatError`` with the problem and fix their callers write."""
 LOCATION_ONLY = re.compile(r"\s*(whole file|top level)\s*")
 """A call whose only literal is a location label (``CorpusFormatError(path, "whole file", problem, fix)``):
 the problem and fix come from the caller, whose literals this scan checks where they are written."""
@@ -50,7 +53,8 @@ def _message_calls(tree: ast.AST) -> list[ast.Call]:
         elif isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name.endswith(("Error", "Exception")) or (isinstance(func, ast.Attribute) and name in LOG_METHODS):
+            if (name.endswith(("Error", "Exception")) or name in MESSAGE_HELPERS
+                    or (isinstance(func, ast.Attribute) and name in LOG_METHODS)):
                 calls.append(node)
     return calls
 
@@ -95,7 +99,8 @@ def test_the_scan_finds_english_in_raises_errors_built_for_later_and_logs(tmp_pa
         "        raise ValueError(f'{path}: line {n} is broken. How to fix: repair it.')\n"
         "    last = DownloadError('the file did not verify')\n"
         "    logger.warning('%s: skipped %d lines', path, n)\n"
+        "    check_not_empty(path, n, 'no reviews', 'add a review')\n"
         "    raise CorpusFormatError(path, 'line 1', '머리줄이 없습니다', '첫 줄에 머리줄을 쓰세요.')\n",
         encoding="utf-8",
     )
-    assert [line for _, line, _ in english_messages(tmp_path)] == [5, 6, 7]
+    assert [line for _, line, _ in english_messages(tmp_path)] == [5, 6, 7, 8]
