@@ -617,7 +617,7 @@ def fetch_file(
     reason = str(last_error)
     raise DownloadError(
         f"{remote.url}을(를) {attempt}번 시도했지만 받지 못했습니다({reason[:200]}).\n"
-        f"  고치는 법: 네트워크를 확인하고(Colab: 런타임 > 다시 시작) 셀을 다시 실행하세요. 받던 곳부터 이어 받습니다.\n"
+        f"  고치는 법: 네트워크를 확인하고(Colab: 런타임 > 세션 다시 시작) 셀을 다시 실행하세요. 받던 곳부터 이어 받습니다.\n"
         f"  또는 파일을 직접 받아 {dest}에 두세요"
         + (f"({expected}이어야 합니다)." if expected else ".")
     )
