@@ -64,28 +64,28 @@ def _safe_member_path(zip_path: Path, dest: Path, name: str) -> Path:
     )
     if outside:
         raise DownloadError(
-            f"{zip_path}: entry {name[:80]!r} would be written outside {dest}; refusing to extract it.\n"
-            "  How to fix: this is not the corpus archive; delete it and run the cell again."
+            f"{zip_path}: 항목 {name[:80]!r}이(가) {dest} 바깥에 쓰이게 되므로 풀지 않습니다.\n"
+            "  고치는 법: 말뭉치 압축 파일이 아닙니다. 이 파일을 지우고 셀을 다시 실행하세요."
         )
     return target
 
 
 def _check_sizes(zip_path: Path, entries: list[zipfile.ZipInfo], max_total_bytes: int, max_ratio: float) -> None:
     """Refuse a zip bomb from its central directory, before a single byte is decompressed."""
-    fix = "  How to fix: this is not the corpus archive; delete it and run the cell again."
+    fix = "  고치는 법: 말뭉치 압축 파일이 아닙니다. 이 파일을 지우고 셀을 다시 실행하세요."
     total = 0
     for info in entries:
         total += info.file_size
         if total > max_total_bytes:
             raise DownloadError(
-                f"{zip_path}: entries up to {info.filename[:80]!r} unpack to {total:,} bytes, more than the "
-                f"{max_total_bytes:,} this corpus can need; refusing to extract.\n{fix}"
+                f"{zip_path}: 항목 {info.filename[:80]!r}까지 풀면 {total:,}바이트로, 이 말뭉치에 필요한 최대 "
+                f"{max_total_bytes:,}바이트보다 커서 풀지 않습니다.\n{fix}"
             )
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size >= RATIO_CHECK_MIN_BYTES and ratio > max_ratio:
             raise DownloadError(
-                f"{zip_path}: entry {info.filename[:80]!r} unpacks to {info.file_size:,} bytes, {ratio:,.0f} times "
-                f"its compressed size (at most {max_ratio:,.0f} expected); refusing to extract.\n{fix}"
+                f"{zip_path}: 항목 {info.filename[:80]!r}을(를) 풀면 {info.file_size:,}바이트로, 압축된 크기의 "
+                f"{ratio:,.0f}배입니다(최대 {max_ratio:,.0f}배 예상). 풀지 않습니다.\n{fix}"
             )
 
 
@@ -99,7 +99,7 @@ def _extract_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path
             for block in iter(lambda: source.read(1 << 20), b""):
                 written += len(block)
                 if written > info.file_size:  # zipfile stops at the declared size; never trust it blindly
-                    raise zipfile.BadZipFile(f"entry {info.filename!r} is longer than declared")
+                    raise zipfile.BadZipFile(f"항목 {info.filename!r}이(가) 적힌 크기보다 깁니다")
                 sink.write(block)
         temporary.replace(target)
     finally:
@@ -164,8 +164,8 @@ def extract_zip(
     except (zipfile.BadZipFile, EOFError, zlib.error) as error:
         path.unlink(missing_ok=True)
         raise DownloadError(
-            f"{path} is not a valid zip archive ({error}); it was deleted so that the next attempt "
-            "downloads it again."
+            f"{path}은(는) 올바른 zip 압축 파일이 아닙니다({error}). 다음 시도에서 다시 받도록 지웠습니다. "
+            "고치는 법: 셀을 다시 실행하세요."
         ) from error
     if not unchanged:
         dest.mkdir(parents=True, exist_ok=True)

@@ -34,7 +34,7 @@ def majority_class(train_labels: Sequence[int], eval_labels: Sequence[int]) -> M
     data would peek at the answers.
     """
     if not train_labels:
-        raise ValueError("majority_class needs at least one training label.")
+        raise ValueError("majority_class에는 학습 레이블이 하나 이상 필요합니다. 고치는 법: 비어 있지 않은 학습 레이블을 주세요.")
     counts = Counter(train_labels)
     label = min(counts, key=lambda item: (-counts[item], item))
     accuracy = sum(1 for gold in eval_labels if gold == label) / len(eval_labels) if eval_labels else 0.0

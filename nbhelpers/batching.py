@@ -231,7 +231,7 @@ class LengthGroupedBatchSampler(Sampler[list[int]]):
         rank: int | None = None,
     ) -> None:
         if batch_size < 1:
-            raise ValueError(f"batch_size={batch_size}: a batch needs at least one example.")
+            raise ValueError(f"batch_size={batch_size}: 배치에는 예제가 하나 이상 있어야 합니다. 고치는 법: batch_size를 1 이상으로 주세요.")
         if len(dataset) == 0:
             raise ValueError(EMPTY_DATASET)
         self.sampler = EpochShuffle(dataset, shuffle=shuffle, seed=seed)

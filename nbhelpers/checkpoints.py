@@ -62,7 +62,7 @@ class CheckpointError(RuntimeError):
         self.path = str(path)
         self.reason = reason
         self.unsafe = unsafe
-        super().__init__(f"{path}: {reason}. How to fix: {fix}")
+        super().__init__(f"{path}: {reason}. 고치는 법: {fix}")
 
 
 def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
@@ -112,21 +112,21 @@ def load_checkpoint_file(path: str | Path, mmap: bool = False) -> dict[str, Any]
         if "weights only load failed" in str(error).lower():
             raise CheckpointError(
                 path,
-                "refused to load: the file holds Python objects besides tensors and plain values, and building "
-                "them could run code",
-                "load only checkpoints this project wrote; a model from elsewhere should be an exported "
-                "directory (save_pretrained)",
+                "불러오기를 거부했습니다: 텐서와 단순한 값 말고도 파이썬 객체가 들어 있어, 만들다가 코드가 실행될 수 "
+                "있습니다",
+                "이 프로젝트가 쓴 체크포인트만 불러오세요. 다른 곳에서 온 모델은 내보낸 폴더(save_pretrained)로 "
+                "불러옵니다",
                 unsafe=True,
             ) from None
         raise CheckpointError(
             path,
-            f"damaged or not a checkpoint ({first_line})",
-            "delete it, or copy a good one from another run; a file cut short while Drive was syncing cannot "
-            "be repaired",
+            f"손상되었거나 체크포인트가 아닙니다({first_line})",
+            "이 파일을 지우거나 다른 실행의 멀쩡한 파일을 복사해 오세요. Drive 동기화 중에 잘린 파일은 고칠 수 "
+            "없습니다",
         ) from None
     if not isinstance(loaded, dict):
-        raise CheckpointError(path, f"holds a {type(loaded).__name__}, not a checkpoint dictionary",
-                              "give the path of a .ckpt file this project wrote")
+        raise CheckpointError(path, f"체크포인트 사전이 아니라 {type(loaded).__name__}이(가) 들어 있습니다",
+                              "이 프로젝트가 쓴 .ckpt 파일의 경로를 주세요")
     return loaded
 
 
@@ -141,9 +141,9 @@ def checkpoint_problem(path: str | Path, resumable: bool = True) -> str | None:
         with zipfile.ZipFile(path) as archive:
             broken = archive.testzip()
         if broken is not None:
-            return f"record {broken} fails its CRC check"
+            return f"레코드 {broken}이(가) CRC 검사를 통과하지 못합니다"
     except (zipfile.BadZipFile, OSError, EOFError) as error:
-        return f"not a complete checkpoint archive ({error})"
+        return f"온전한 체크포인트 압축 파일이 아닙니다({error})"
     try:
         contents = load_checkpoint_file(path, mmap=True)
     except CheckpointError as error:
@@ -151,7 +151,7 @@ def checkpoint_problem(path: str | Path, resumable: bool = True) -> str | None:
     needed = ("state_dict", "loops", "optimizer_states", "lr_schedulers") if resumable else ("state_dict",)
     missing = [key for key in needed if key not in contents]
     if missing:
-        return f"it lacks {', '.join(missing)} (a weights-only checkpoint cannot resume training)"
+        return f"{', '.join(missing)}이(가) 없습니다(가중치만 든 체크포인트로는 학습을 이어 갈 수 없습니다)"
     return None
 
 
@@ -160,7 +160,7 @@ class _AtomicIO:
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any | None = None) -> None:
         if storage_options is not None:
-            raise TypeError("storage_options are not supported: checkpoints go to a local (or Drive-mounted) path.")
+            raise TypeError("storage_options는 지원하지 않습니다: 체크포인트는 로컬(또는 Drive를 연결한) 경로에 씁니다. 고치는 법: storage_options 없이 저장하세요.")
         atomic_save(apply_to_collection(checkpoint, torch.Tensor, lambda tensor: tensor.detach().cpu()), path)
 
     def load_checkpoint(self, path: Any, map_location: Any | None = None, weights_only: bool | None = None) -> Any:

@@ -146,9 +146,9 @@ def setup_tpu(
         (install or (lambda cmd: subprocess.run(cmd, check=True)))(command)
     elif _minor(xla_version) != _minor(torch_version):
         raise RuntimeError(
-            f"torch_xla {xla_version} does not match torch {torch_version} (the minor versions must be equal). "
-            f"How to fix: pip install 'torch_xla[tpu]~={_minor(torch_version)}.0', or choose Runtime > "
-            "Disconnect and delete runtime to get Colab's matching pair back."
+            f"torch_xla {xla_version}이(가) torch {torch_version}과(와) 맞지 않습니다(마이너 버전이 같아야 합니다). "
+            f"고치는 법: pip install 'torch_xla[tpu]~={_minor(torch_version)}.0'을 실행하거나, 런타임 > "
+            "런타임 연결 해제 및 삭제를 골라 Colab의 짝이 맞는 버전으로 되돌리세요."
         )
     os.environ["PJRT_DEVICE"] = "TPU"
     print(f"TPU 준비 완료: torch {torch_version}, torch_xla {xla_version or 'installed'}, PJRT_DEVICE=TPU")

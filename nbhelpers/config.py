@@ -175,21 +175,21 @@ class BaseConfig:
     @property
     def model_dir(self) -> str:
         """Where checkpoints, logs, ``metrics.json`` and the export go."""
-        raise NotImplementedError(f"{type(self).__name__} does not say where its run goes (model_dir).")
+        raise NotImplementedError(f"{type(self).__name__}에 실행 결과를 둘 곳(model_dir)이 정해져 있지 않습니다.")
 
     @model_dir.setter
     def model_dir(self, value: str) -> None:
-        raise NotImplementedError(f"{type(self).__name__} does not say where its run goes (model_dir).")
+        raise NotImplementedError(f"{type(self).__name__}에 실행 결과를 둘 곳(model_dir)이 정해져 있지 않습니다.")
 
     @property
     def corpus_name(self) -> str:
         """Registry name of the corpus the chapter trains on."""
-        raise NotImplementedError(f"{type(self).__name__} does not name its corpus (corpus_name).")
+        raise NotImplementedError(f"{type(self).__name__}에 말뭉치 이름(corpus_name)이 없습니다.")
 
     @property
     def task_name(self) -> str:
         """What the chapter trains, e.g. ``"document-classification"``; names the default ``model_dir``."""
-        raise NotImplementedError(f"{type(self).__name__} does not name its task (task_name).")
+        raise NotImplementedError(f"{type(self).__name__}에 과제 이름(task_name)이 없습니다.")
 
 
 @dataclass
@@ -248,8 +248,8 @@ def _parse(value: str, kind: Any, name: str) -> Any:
         return kind(value)
     except ValueError:
         raise ConfigError(
-            f"{ENV_PREFIX}{name.upper()}={value!r} is not a valid {getattr(kind, '__name__', kind)} "
-            f"for config field {name!r}."
+            f"{ENV_PREFIX}{name.upper()}={value!r}은(는) config 필드 {name!r}에 맞는 "
+            f"{getattr(kind, '__name__', kind)} 값이 아닙니다. 고치는 법: 변수 값을 고치거나 지우세요."
         ) from None
 
 
@@ -317,7 +317,7 @@ def _apply_profile_and_overrides(config: BaseConfig, env: Mapping[str, str]) -> 
     values = dataclasses.asdict(config)
     profile = env.get(f"{ENV_PREFIX}PROFILE", config.profile)
     if profile not in PROFILES:
-        raise ConfigError(f"{ENV_PREFIX}PROFILE={profile!r}: use 'smoke', 'dryrun' or leave it unset.")
+        raise ConfigError(f"{ENV_PREFIX}PROFILE={profile!r}은(는) 없는 프로필입니다. 고치는 법: 'smoke'나 'dryrun'으로 쓰거나 비워 두세요.")
     values["profile"] = profile
     overrides = {
         name: _parse(env[f"{ENV_PREFIX}{name.upper()}"], hints[name], name)
@@ -364,11 +364,11 @@ def _check_variable_names(env: Mapping[str, str], names: list[str]) -> None:
     lines = []
     for key in typos:
         close = difflib.get_close_matches(key[len(ENV_PREFIX):].upper(), sorted(known), n=1, cutoff=0.6)
-        hint = f"did you mean {ENV_PREFIX}{close[0]}?" if close else "see the config cell for the field names."
-        lines.append(f"{key} names no config field; {hint}")
+        hint = f"{ENV_PREFIX}{close[0]}의 오타인가요?" if close else "필드 이름은 config 셀에서 확인하세요."
+        lines.append(f"{key}에 해당하는 config 필드가 없습니다. {hint}")
     raise ConfigError(
-        "; ".join(lines) + f" How to fix: rename or unset the variable ({ENV_PREFIX}<FIELD> in capitals, "
-        "e.g. NBHELPERS_EPOCHS=1)."
+        "; ".join(lines) + f" 고치는 법: 변수 이름을 고치거나 지우세요({ENV_PREFIX}<필드 이름 대문자>, "
+        "예: NBHELPERS_EPOCHS=1)."
     )
 
 
@@ -522,13 +522,13 @@ def check_resolved(config: BaseConfig) -> None:
     generation = getattr(config, "_resolved_generation", None)
     if generation is None:
         raise ConfigError(
-            "this config did not go through resolve_config, so nothing was checked or filled in. How to fix: "
-            "run the config cell (it ends with config = resolve_config(config)), then this cell."
+            "이 config는 resolve_config를 거치지 않아 아무것도 검사하거나 채우지 않았습니다. 고치는 법: "
+            "config 셀(config = resolve_config(config)로 끝나는 셀)을 실행한 다음 이 셀을 실행하세요."
         )
     if generation < _last_failure:
         raise ConfigError(
-            "the config cell failed after this config was made, so it is not the config you set. How to fix: "
-            "correct the error shown under the config cell, run that cell again, then this cell."
+            "이 config를 만든 뒤 config 셀이 실패해서, 지금 config는 설정한 값이 아닙니다. 고치는 법: "
+            "config 셀 아래에 나온 오류를 고치고 그 셀을 다시 실행한 다음 이 셀을 실행하세요."
         )
     validate_config(config, detect_devices=False)
 
@@ -543,8 +543,8 @@ def parse_max_time(value: str) -> timedelta | None:
     match = _DURATION.fullmatch(value.strip())
     if not match:
         raise ValueError(
-            f"max_time={value!r} is not a duration. How to fix: write DD:HH:MM:SS, e.g. \"00:11:00:00\" for "
-            "11 hours, or leave it empty for no limit."
+            f"max_time={value!r}은(는) 시간 길이가 아닙니다. 고치는 법: DD:HH:MM:SS로 쓰거나(예: 11시간은 "
+            "\"00:11:00:00\") 제한이 없으면 비워 두세요."
         )
     days, hours, minutes, seconds = (int(group) for group in match.groups())
     return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)

@@ -425,14 +425,14 @@ def _settle_part(part: Path, remote: RemoteFile) -> bool:
         return False
     size = part.stat().st_size
     if size > size_cap(remote):
-        logger.warning("%s가 원본보다 큽니다(%d > %d 바이트). 처음부터 다시 받습니다.", part, size, size_cap(remote))
+        logger.warning("%s이(가) 파일보다 큽니다(%d > %d바이트). 처음부터 다시 받습니다.", part, size, size_cap(remote))
         part.unlink()
         return False
     if is_pinned(remote) and (remote.size is None or size == remote.size):
         if verify(part, remote):
             return True
         if remote.size is not None:  # full size but wrong bytes: resuming cannot fix it
-            logger.warning("%s는 크기는 맞지만 검증을 통과하지 못했습니다. 처음부터 다시 받습니다.", part)
+            logger.warning("%s은(는) 크기는 다 찼지만 검증을 통과하지 못합니다. 처음부터 다시 받습니다.", part)
             part.unlink()
     return False
 
@@ -468,7 +468,7 @@ def _receive(remote: RemoteFile, part: Path, transport: Transport, desc: str, pr
         if error.code != HTTP_RANGE_NOT_SATISFIABLE or start == 0:
             raise
         # The .part is at or past the end of the file on the server (e.g. the file changed): start over.
-        logger.warning("%s를 이어 받을 수 없습니다(HTTP 416). 처음부터 받습니다.", part)
+        logger.warning("%s은(는) 이어 받을 수 없습니다(HTTP 416). 처음부터 받습니다.", part)
         part.unlink()
         start = 0
         body, total, resumed = transport.open(remote.url, 0)
@@ -480,7 +480,7 @@ def _receive(remote: RemoteFile, part: Path, transport: Transport, desc: str, pr
     try:
         if remote.size is not None and total is not None and total != remote.size:
             part.unlink(missing_ok=True)
-            raise _Refused(f"the server announced {total} bytes, the pinned size is {remote.size}")
+            raise _Refused(f"서버가 알린 크기는 {total}바이트인데 고정된 크기는 {remote.size}바이트입니다")
         if expected is not None and expected > cap:
             part.unlink(missing_ok=True)
             raise _Refused(f"서버가 알린 크기 {expected:,}바이트가 이 파일의 상한 {cap:,}바이트를 넘습니다")
@@ -499,12 +499,12 @@ def _receive(remote: RemoteFile, part: Path, transport: Transport, desc: str, pr
             close()  # pools or releases the HTTP connection
     if expected is not None and received > expected:
         part.unlink()
-        raise DownloadError(f"the server sent more than the {expected} bytes it announced")
+        raise DownloadError(f"서버가 알린 {expected}바이트보다 많이 보냈습니다")
     if received > cap:
         part.unlink()
         raise _Refused(f"서버가 이 파일의 상한 {cap:,}바이트보다 많이 보냈습니다(크기가 고정되지 않은 파일)")
     if expected is not None and received < expected:
-        raise _Incomplete(f"the connection closed after {received} of {expected} bytes")
+        raise _Incomplete(f"{expected}바이트 중 {received}바이트를 받고 연결이 끊겼습니다")
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -584,7 +584,7 @@ def fetch_file(
                                    dest.name, error.code, why, seconds)
                     sleep(seconds)
                     continue
-                logger.warning("%s 내려받기 실패(%d/%d번째 시도): %s", remote.url, attempt, retries, error)
+                logger.warning("%s 받기 실패(시도 %d/%d): %s", remote.url, attempt, retries, error)
                 if 400 <= error.code < 500 and error.code not in (408, 425):
                     break  # 404, 403, 410...: asking again gets the same answer
                 if attempt < retries:
@@ -592,7 +592,7 @@ def fetch_file(
                 continue
             except (OSError, urllib.error.URLError, DownloadError, _Incomplete) as error:
                 last_error = error
-                logger.warning("%s 내려받기 실패(%d/%d번째 시도): %s", remote.url, attempt, retries, error)
+                logger.warning("%s 받기 실패(시도 %d/%d): %s", remote.url, attempt, retries, error)
                 if isinstance(error, _Refused):
                     break
                 if attempt < retries:
@@ -601,25 +601,25 @@ def fetch_file(
             if verify(part, remote):
                 part.replace(dest)
                 return dest
-            last_error = DownloadError(f"{remote.url} arrived but does not match its pinned hash")
-            logger.warning("%s가 검증을 통과하지 못해 버립니다(%d/%d번째 시도).", part, attempt, retries)
+            last_error = DownloadError(f"{remote.url}을(를) 받았지만 고정된 해시와 맞지 않습니다")
+            logger.warning("%s이(가) 검증을 통과하지 못해 버립니다(시도 %d/%d).", part, attempt, retries)
             part.unlink()
     finally:
         if own_transport and isinstance(transport, HttpTransport):
             transport.close()
     expected = ", ".join(
         f"{key} {value}"
-        for key, value in (("git blob id", remote.git_blob), ("sha256", remote.sha256), ("size", remote.size))
+        for key, value in (("git blob id", remote.git_blob), ("sha256", remote.sha256), ("크기", remote.size))
         if value is not None
     )
     if size_from_record:
-        expected += f"; size recorded in {size_record_path(dest)}, delete it if upstream really changed"
+        expected += f"; 크기는 {size_record_path(dest)}에 기록됨, 원본이 정말 바뀌었다면 그 파일을 지우세요"
     reason = str(last_error)
     raise DownloadError(
-        f"Could not download {remote.url} after {attempt} attempt{'s' if attempt != 1 else ''} ({reason[:200]}).\n"
-        f"  How to fix: check the network (on Colab: Runtime > Restart) and run the cell again; it resumes.\n"
-        f"  Or download the file yourself and place it at {dest}"
-        + (f" (it must have {expected})." if expected else ".")
+        f"{remote.url}을(를) {attempt}번 시도했지만 받지 못했습니다({reason[:200]}).\n"
+        f"  고치는 법: 네트워크를 확인하고(Colab: 런타임 > 세션 다시 시작) 셀을 다시 실행하세요. 받던 곳부터 이어 받습니다.\n"
+        f"  또는 파일을 직접 받아 {dest}에 두세요"
+        + (f"({expected}이어야 합니다)." if expected else ".")
     )
 
 

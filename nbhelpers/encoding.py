@@ -33,7 +33,7 @@ def encode_in_chunks(
     an empty list).
     """
     if text_pairs is not None and len(text_pairs) != len(texts):
-        raise ValueError(f"{len(texts)} texts but {len(text_pairs)} text pairs")
+        raise ValueError(f"텍스트는 {len(texts)}개인데 짝 텍스트(text_pairs)는 {len(text_pairs)}개입니다. 고치는 법: 두 목록의 길이를 맞추세요.")
     merged: dict[str, list[Any]] = {}
     for first in range(0, len(texts), chunk_size):
         pairs = list(text_pairs[first : first + chunk_size]) if text_pairs is not None else None

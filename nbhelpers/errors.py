@@ -56,7 +56,7 @@ class CorpusFormatError(ValueError):
         self.fix = fix
         self.location = clip(location, QUOTE_LIMIT)
         self.problem = clip(problem, 3 * QUOTE_LIMIT)
-        super().__init__(f"{self.path}, {self.location}: {self.problem}\n  How to fix: {fix}")
+        super().__init__(f"{self.path}, {self.location}: {self.problem}\n  고치는 법: {fix}")
 
 
 class ConfigError(ValueError):

@@ -75,10 +75,10 @@ def folder_files(folder: Path, patterns: Sequence[str]) -> list[Path]:
     )
     if not files:
         raise FileNotFoundError(
-            f"{folder}: the folder has no {' or '.join(patterns)} file. How to fix: point at the folder that "
-            "holds the corpus files, or at the files themselves."
+            f"{folder}: 폴더에 {' 또는 '.join(patterns)} 파일이 없습니다. 고치는 법: 말뭉치 파일이 든 폴더나 "
+            "그 파일들을 직접 가리키세요."
         )
-    logger.info("%s 폴더에서 읽는 %s", folder, describe_files(files))
+    logger.info("%s: 읽는 %s", folder, describe_files(files))
     return files
 
 
@@ -104,9 +104,9 @@ def expand_user_files(value: str, patterns: Sequence[str] = ANY_FILE) -> list[Pa
         matches = [Path(m) for m in sorted(glob.glob(item))] if glob.has_magic(item) else [Path(item)]
         if not matches or not all(_exists(m) for m in matches):
             raise FileNotFoundError(
-                f"{clip(item)}: no such file or folder. How to fix: check train_file/val_file "
-                "(NBHELPERS_TRAIN_FILE, NBHELPERS_VAL_FILE); several paths are separated by commas, may "
-                "use * patterns, and a folder stands for its corpus files."
+                f"{clip(item)}: 그런 파일이나 폴더가 없습니다. 고치는 법: train_file/val_file"
+                "(NBHELPERS_TRAIN_FILE, NBHELPERS_VAL_FILE)을 확인하세요. 경로 여러 개는 쉼표로 나누고, "
+                "* 패턴을 쓸 수 있으며, 폴더는 그 안의 말뭉치 파일들을 뜻합니다."
             )
         paths.extend(as_paths(matches, patterns))
     return paths
@@ -151,8 +151,8 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise CorpusFormatError(
-            path, f"line {line}", "the file is not UTF-8 text",
-            "save the file as UTF-8 (in most editors: Save As > Encoding > UTF-8).",
+            path, f"line {line}", "UTF-8 텍스트 파일이 아닙니다",
+            "파일을 UTF-8로 저장하세요(대부분의 편집기: 다른 이름으로 저장 > 인코딩 > UTF-8).",
         ) from None
 
 
@@ -170,9 +170,9 @@ def read_json(path: Path, fix: str) -> Any:
     try:
         return json.loads(read_text(path))
     except json.JSONDecodeError as error:
-        raise CorpusFormatError(path, f"line {error.lineno}", f"not valid JSON ({error.msg})", fix) from None
+        raise CorpusFormatError(path, f"line {error.lineno}", f"올바른 JSON이 아닙니다({error.msg})", fix) from None
     except RecursionError:
-        raise CorpusFormatError(path, "whole file", "JSON nested too deeply to read", fix) from None
+        raise CorpusFormatError(path, "whole file", "JSON이 너무 깊이 중첩되어 읽을 수 없습니다", fix) from None
 
 
 def iter_tsv_rows(path: Path, header: Sequence[str], line_hint: str) -> Iterator[tuple[int, list[str]]]:
@@ -183,19 +183,19 @@ def iter_tsv_rows(path: Path, header: Sequence[str], line_hint: str) -> Iterator
     """
     lines = read_lines(path)
     if not any(line.strip() for line in lines):
-        raise CorpusFormatError(path, "whole file", "the file is empty",
-                                f"write the header {chr(9).join(header)!r}, then one '{line_hint}' per line.")
+        raise CorpusFormatError(path, "whole file", "파일이 비어 있습니다",
+                                f"머리줄 {chr(9).join(header)!r}을 쓰고 그 아래에 한 줄에 하나씩 '{line_hint}'을 쓰세요.")
     for line_number, line in enumerate(lines, start=1):
         fields = line.split("\t")
         if line_number == 1:
             if fields != list(header):
-                raise CorpusFormatError(path, "line 1", f"header is {quote(line)}, expected {chr(9).join(header)!r}",
-                                        f"start the file with the line {chr(9).join(header)!r} (tab-separated).")
+                raise CorpusFormatError(path, "line 1", f"머리줄이 {chr(9).join(header)!r}이어야 하는데 {quote(line)}입니다",
+                                        f"파일 첫 줄을 {chr(9).join(header)!r}(탭으로 구분)로 시작하세요.")
             continue
         if fields == [""]:
             continue  # blank line, e.g. a trailing newline added by an editor
         if len(fields) != len(header):
             raise CorpusFormatError(path, f"line {line_number}",
-                                    f"{len(fields)} tab-separated fields, expected {len(header)}",
-                                    f"each line must be '{line_hint}'; remove tabs inside the text.")
+                                    f"탭으로 나뉜 필드가 {len(header)}개여야 하는데 {len(fields)}개입니다",
+                                    f"각 줄은 '{line_hint}' 꼴이어야 합니다. 텍스트 안의 탭을 지우세요.")
         yield line_number, fields

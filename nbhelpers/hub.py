@@ -525,10 +525,10 @@ def push_to_hub(
     why. ``api`` defaults to ``huggingface_hub.HfApi(token=...)``.
     """
     export_dir = Path(export_dir)
-    for needed, fix in (("config.json", "export the model with export_model() first"),
-                        (CARD_FILE, "write the model card with write_model_card() first")):
+    for needed, fix in (("config.json", "먼저 export_model()로 모델을 내보내세요"),
+                        (CARD_FILE, "먼저 write_model_card()로 모델 카드를 쓰세요")):
         if not (export_dir / needed).is_file():
-            raise FileNotFoundError(f"{export_dir / needed} does not exist. How to fix: {fix}.")
+            raise FileNotFoundError(f"{export_dir / needed}이(가) 없습니다. 고치는 법: {fix}.")
     env = os.environ
     if _offline(env):
         print("HF_HUB_OFFLINE=1 이라서 허브에 올리지 않았습니다(네트워크를 쓰지 않는 설정입니다).")
@@ -555,8 +555,8 @@ def push_to_hub(
                           commit_message=commit_message)
     except HfHubHTTPError as error:
         raise RuntimeError(
-            f"Uploading {export_dir} to {repo_id!r} failed: {error}. How to fix: use a token with write "
-            "permission (huggingface.co/settings/tokens) and a repo_id in your own account or organisation."
+            f"{export_dir}을(를) {repo_id!r}에 올리지 못했습니다: {error}. 고치는 법: 쓰기 권한(write)이 있는 "
+            "토큰(huggingface.co/settings/tokens)과 내 계정이나 조직의 repo_id를 쓰세요."
         ) from error
     url = f"https://huggingface.co/{full_id}"
     print(f"{'비공개' if private else '공개'} 저장소 {url} 에 모델과 모델 카드를 올렸습니다.")

@@ -106,9 +106,9 @@ def export_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out
     recover_replacement(out_dir)
     if (out_dir / "config.json").is_file() and model not in _VALIDATED:
         raise RuntimeError(
-            f"{out_dir} already holds an exported model, and this model was not validated by finish_training "
-            "(training did not finish, or finish_training was not run). The existing export is kept. How to fix: "
-            "run the training and finish_training cells to the end, or export to another folder."
+            f"{out_dir}에 이미 내보낸 모델이 있고, 이 모델은 finish_training으로 검증되지 않았습니다"
+            "(학습이 끝나지 않았거나 finish_training을 실행하지 않았습니다). 기존 모델은 그대로 둡니다. 고치는 법: "
+            "학습 셀과 finish_training 셀을 끝까지 실행하거나 다른 폴더로 내보내세요."
         )
     temp = out_dir.with_name(f".{out_dir.name}.tmp")
     model.save_pretrained(temp)
@@ -132,8 +132,8 @@ def model_from_checkpoint(path: str | Path, auto_class: type) -> tuple[PreTraine
     checkpoint = load_checkpoint_file(path)
     if "hf_config" not in checkpoint or "state_dict" not in checkpoint:
         raise ValueError(
-            f"{path}: not a checkpoint of this project's tasks (no hf_config or state_dict). How to fix: give the "
-            "best-....ckpt or last.ckpt of a chapter's run, or an exported directory."
+            f"{path}: 이 프로젝트 task의 체크포인트가 아닙니다(hf_config나 state_dict가 없습니다). 고치는 법: "
+            "각 장의 실행이 남긴 best-....ckpt나 last.ckpt, 또는 내보낸 폴더를 주세요."
         )
     config_dict = dict(checkpoint["hf_config"])
     model_type = config_dict.pop("model_type")
@@ -178,8 +178,8 @@ def load_trained_model(path: str | Path, auto_class: type) -> tuple[PreTrainedMo
         source = hparams.get("pretrained_model_name")
         if not source:
             raise ValueError(
-                f"{path}: the checkpoint does not say which tokenizer it was trained with. How to fix: export the "
-                "model with export_model() and load that directory instead."
+                f"{path}: 어떤 tokenizer로 학습했는지 체크포인트에 적혀 있지 않습니다. 고치는 법: "
+                "export_model()로 모델을 내보내고 그 폴더를 불러오세요."
             )
         tokenizer = load_tokenizer(source, model.config)
     else:

@@ -472,7 +472,7 @@ def loading_summary(info: Mapping[str, Any]) -> str:
                      "")
         lines.append(
             f"쓰지 않은 체크포인트 가중치 {len(unexpected)}개: {_key_groups(unexpected)}{heads}. "
-            "이 모델 구조에는 이 가중치가 들어갈 곳이 없어 불러오지 않았습니다."
+            "새 모델에는 이 가중치를 쓸 곳이 없어 불러오지 않습니다."
         )
     if mismatched:
         names = [entry[0] if isinstance(entry, tuple | list) else str(entry) for entry in mismatched]

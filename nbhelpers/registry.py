@@ -96,7 +96,7 @@ class CorpusSpec:
     def reader(self, split: str) -> Callable[[Paths], list[Any]]:
         """The reader for ``"train"`` or ``"val"`` files."""
         if split not in ("train", "val"):
-            raise ValueError(f"split={split!r}: use 'train' or 'val'.")
+            raise ValueError(f"split={split!r}은(는) 없는 분할입니다. 고치는 법: 'train'이나 'val'을 쓰세요.")
         return self.read_val if split == "val" and self.read_val is not None else self.read
 
 
@@ -130,7 +130,7 @@ def get_corpus(name: str) -> CorpusSpec:
     try:
         return CORPORA[name]
     except KeyError:
-        raise KeyError(f"Unknown corpus {name!r}. Known corpora: {', '.join(sorted(CORPORA))}.") from None
+        raise KeyError(f"{name!r}은(는) 등록된 말뭉치가 아닙니다. 고치는 법: {', '.join(sorted(CORPORA))} 중 하나를 쓰세요.") from None
 
 
 def sample_files(spec: CorpusSpec, split: str) -> list[Path]:
@@ -145,7 +145,7 @@ def _fetch_with_korpora(spec: CorpusSpec, root: Path) -> None:
 
         Korpora.fetch(spec.korpora_name, root_dir=str(root))
     except Exception as error:  # noqa: BLE001 (Korpora raises URLError, HTTPError, OSError, ...)
-        logger.info("Korpora.fetch(%r)가 실패해(%s) 고정된 주소에서 내려받습니다.", spec.korpora_name, error)
+        logger.info("Korpora.fetch(%r) 실패(%s). 대신 고정된 주소에서 받습니다.", spec.korpora_name, error)
 
 
 def download_arguments(

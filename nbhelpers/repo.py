@@ -76,8 +76,8 @@ def rewrite_all(slug: str, ref: str, root: Path | None = None) -> list[Path]:
     notebooks_dir, readme, module = root / "notebooks", root / "README.md", root / "nbhelpers" / "repo.py"
     if not notebooks_dir.is_dir() or not module.is_file():
         raise FileNotFoundError(
-            f"{root} is not a checkout of this repository (no notebooks/ or nbhelpers/repo.py): "
-            "run set-repo from a git clone installed with `pip install -e .`."
+            f"{root}은(는) 이 저장소의 체크아웃이 아닙니다(notebooks/나 nbhelpers/repo.py가 없습니다). "
+            "고치는 법: `pip install -e .`로 설치한 git clone에서 set-repo를 실행하세요."
         )
     changed = [p for p in sorted(notebooks_dir.glob("*.ipynb")) if rewrite_notebook(p, slug, ref)]
     if readme.is_file() and rewrite_readme(readme, slug, ref):

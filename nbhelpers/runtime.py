@@ -42,7 +42,7 @@ def probe_tpu() -> tuple[int, str]:
     failed query of the TPU metadata server, ...), which is what a learner needs to fix a TPU runtime.
     """
     if importlib.util.find_spec("torch_xla") is None:
-        return 0, "torch_xla is not installed"
+        return 0, "torch_xla가 설치되어 있지 않습니다"
     try:
         import torch_xla  # noqa: F401  (a mismatched torch_xla fails here, with the real reason)
         from pytorch_lightning.accelerators import XLAAccelerator
@@ -50,7 +50,7 @@ def probe_tpu() -> tuple[int, str]:
         chips = XLAAccelerator.auto_device_count()
     except Exception as error:  # noqa: BLE001 (reported to the caller, who decides whether it matters)
         return 0, f"{type(error).__name__}: {error}"
-    return chips, "" if chips else "torch_xla found no TPU device"
+    return chips, "" if chips else "torch_xla가 TPU 장치를 찾지 못했습니다"
 
 
 def tpu_chip_count() -> int:
@@ -72,15 +72,15 @@ def detect_accelerator(requested: str = "auto") -> Accelerator:
             return Accelerator("tpu", chips)
         if requested == "tpu":
             raise RuntimeError(
-                f"accelerator='tpu' was requested but torch_xla finds no TPU ({reason}). How to fix: on Colab "
-                "choose Runtime > Change runtime type > TPU and run the TPU setup cell, or set accelerator='auto'."
+                f"accelerator='tpu'를 요청했지만 torch_xla가 TPU를 찾지 못했습니다({reason}). 고치는 법: Colab에서 "
+                "런타임 > 런타임 유형 변경 > TPU를 고르고 TPU 준비 셀을 실행하거나, accelerator='auto'로 두세요."
             )
         if _on_colab_tpu_runtime():
             raise RuntimeError(
-                f"This is a Colab TPU runtime, but torch_xla finds no TPU chip: {reason}. Training would silently "
-                "run on the CPU. How to fix: run the TPU setup cell (setup_tpu()) before the config cell; if it "
-                "still fails choose Runtime > Restart session and run all cells again, or Runtime > Disconnect "
-                "and delete runtime. To train on the CPU knowingly, set accelerator='cpu'."
+                f"Colab TPU 런타임인데 torch_xla가 TPU 칩을 찾지 못했습니다: {reason}. 이대로면 학습이 말없이 "
+                "CPU에서 돕니다. 고치는 법: config 셀보다 먼저 TPU 준비 셀(setup_tpu())을 실행하세요. 그래도 "
+                "안 되면 런타임 > 세션 다시 시작 후 모든 셀을 다시 실행하거나, 런타임 > 런타임 연결 해제 및 삭제를 "
+                "고르세요. 알고서 CPU로 학습하려면 accelerator='cpu'로 두세요."
             )
     if requested in ("auto", "gpu", "cuda"):
         if torch.cuda.is_available():
@@ -89,11 +89,11 @@ def detect_accelerator(requested: str = "auto") -> Accelerator:
             return Accelerator("gpu", count)
         if requested in ("gpu", "cuda"):
             raise RuntimeError(
-                "accelerator='gpu' was requested but CUDA finds no GPU. How to fix: on Colab choose "
-                "Runtime > Change runtime type > T4 GPU, or set accelerator='auto'."
+                "accelerator='gpu'를 요청했지만 CUDA가 GPU를 찾지 못했습니다. 고치는 법: Colab에서 "
+                "런타임 > 런타임 유형 변경 > T4 GPU를 고르거나, accelerator='auto'로 두세요."
             )
     if requested not in ("auto", "cpu", "gpu", "cuda", "tpu"):
-        raise ValueError(f"accelerator={requested!r}: use 'auto', 'tpu', 'gpu' or 'cpu'.")
+        raise ValueError(f"accelerator={requested!r}은(는) 없는 값입니다. 고치는 법: 'auto', 'tpu', 'gpu', 'cpu' 중 하나를 쓰세요.")
     return Accelerator("cpu", 1)
 
 

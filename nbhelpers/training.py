@@ -417,14 +417,14 @@ def finish_training(
         )
     if trainer.interrupted:
         raise RuntimeError(
-            f"Training was interrupted at global step {global_step}, so metrics.json and the export are left as "
-            "they were. How to fix: run the notebook again; it resumes from last.ckpt."
+            f"학습이 global step {global_step}에서 중단되어 metrics.json과 내보낸 모델은 그대로 둡니다. "
+            "고치는 법: 노트북을 다시 실행하세요. last.ckpt부터 이어서 학습합니다."
         )
     if global_step == 0 or not best:
         raise RuntimeError(
-            f"No trained and validated model in {config.model_dir} (global step {global_step}, best checkpoint: "
-            f"{best or 'none'}), so metrics.json and the export are left as they were. How to fix: run the "
-            "training cell to the end (check max_steps and epochs), then this cell."
+            f"{config.model_dir}에 학습과 검증을 마친 모델이 없어(global step {global_step}, 최고 체크포인트: "
+            f"{best or '없음'}) metrics.json과 내보낸 모델은 그대로 둡니다. 고치는 법: 학습 셀을 끝까지 "
+            "실행한 다음(max_steps와 epochs를 확인하세요) 이 셀을 실행하세요."
         )
 
     def evaluate(loader: DataLoader) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def test_an_empty_file_among_good_ones_is_named(tmp_path: Path) -> None:
     empty = write(tmp_path / "b.txt", "id\tdocument\tlabel\n")
     with pytest.raises(CorpusFormatError) as error:
         read_nsmc([good, empty])
-    assert error.value.path == str(empty) and "no reviews" in error.value.problem
+    assert error.value.path == str(empty) and "리뷰가 없습니다" in error.value.problem
 
 
 # --- validation-only requirements ------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ def test_korquad_validation_questions_need_gold_answers(tmp_path: Path, capsys: 
     with pytest.raises(CorpusFormatError) as error:
         read_korquad(path, require_answers=True)
     assert error.value.path == str(path) and error.value.location == "question id q-2"
-    assert "no gold answer" in error.value.problem
+    assert "질문에 정답이 없어" in error.value.problem
     spec = get_corpus("korquad-v1")
     assert len(spec.reader("train")(path)) == 2
     with pytest.raises(CorpusFormatError, match="q-2"):
@@ -161,11 +161,11 @@ def test_every_corpus_takes_a_folder_as_train_file(tmp_path: Path, corpus: str) 
 def test_folder_without_corpus_files_and_missing_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "empty"
     write(folder / "notes.md", "nothing here")
-    with pytest.raises(FileNotFoundError, match=r"no \*\.json file"):
+    with pytest.raises(FileNotFoundError, match=r"폴더에 \*\.json 파일이 없습니다"):
         expand_user_files(str(folder), get_corpus("korquad-v1").file_patterns)
     code, _, err = inspect_cli(capsys, "korquad-v1", str(folder))
     assert code != 0 and str(folder) in err and "Traceback" not in err
-    with pytest.raises(FileNotFoundError, match="no such file or folder"):
+    with pytest.raises(FileNotFoundError, match="그런 파일이나 폴더가 없습니다"):
         expand_user_files(str(tmp_path / "missing"))
 
 
@@ -179,7 +179,7 @@ def test_reading_a_folder_says_which_files_were_read(
     with module_logs("nbhelpers.files", logging.INFO):
         files = expand_user_files(str(folder), get_corpus("nsmc").file_patterns)
     assert [p.name for p in files] == ["a.txt", "b.tsv", "c.txt", "d.txt"]
-    assert f"{folder} 폴더에서 읽는 파일 4개: a.txt, b.tsv, c.txt, ..." in caplog.text
+    assert f"{folder}: 읽는 파일 4개: a.txt, b.tsv, c.txt, ..." in caplog.text
 
 
 # --- KMOU blocks -----------------------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ def test_kmou_header_with_more_than_three_lines_names_its_line(
     path = write(tmp_path / "y_NER.txt", text)
     with pytest.raises(CorpusFormatError) as error:
         read_kmou_ner(path)
-    assert error.value.location == "line 9" and "more than three '##' lines" in error.value.problem
+    assert error.value.location == "line 9" and "2번째 블록에 '##' 줄이 세 개보다 많습니다" in error.value.problem
     code, _, err = inspect_cli(capsys, "ner", str(path))
     assert code != 0 and f"{path}, line 9" in err
 
@@ -291,7 +291,7 @@ MALFORMED: list[tuple[str, str, str, str]] = [
     ("ner", "book.txt", BOOK + "김민준이 왔다." + HUGE + "\n", "line 2"),
     ("klue-ner", "long_line.tsv", KLUE_NER + "\n## mine-2\t다\n" + HUGE + "\tO\n", "line 11"),
     ("klue-ner", "tag.tsv", KLUE_NER.replace("에\tO", "에\tB-" + "X" * 1000), "line 4"),
-    ("kowikitext", "latin1.txt", "", "not UTF-8"),
+    ("kowikitext", "latin1.txt", "", "line 2: UTF-8 텍스트 파일이 아닙니다"),
 ]
 
 

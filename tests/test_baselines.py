@@ -22,7 +22,7 @@ def test_majority_class_is_chosen_on_training_labels_and_scored_on_eval() -> Non
     assert majority_class([1, 1, 0], [0, 0, 0, 1]) == MajorityBaseline(1, 0.25)
     assert majority_class([2, 0, 2, 0], [0, 2]).label == 0  # ties go to the smallest id
     assert majority_class([0], []).accuracy == 0.0
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ValueError, match="학습 레이블이 하나 이상 필요합니다"):
         majority_class([], [0])
 
 
@@ -41,7 +41,7 @@ def test_naive_bayes_learns_which_words_go_with_which_label() -> None:
 def test_naive_bayes_rejects_what_it_cannot_use() -> None:
     with pytest.raises(ValueError, match="alpha"):
         NaiveBayesClassifier(alpha=0)
-    with pytest.raises(ValueError, match="as many labels"):
+    with pytest.raises(ValueError, match="텍스트 2개, 레이블 1개"):
         NaiveBayesClassifier().fit(["a", "b"], [0])
     with pytest.raises(RuntimeError, match="fit"):
         NaiveBayesClassifier().predict(["a"])
@@ -77,7 +77,7 @@ def test_unigram_mlm_baseline_scores_masked_positions_only() -> None:
     assert baseline.perplexity == pytest.approx(math.exp(baseline.loss))
     uniform = unigram_mlm_baseline([[]], labels, vocab_size=8)
     assert uniform.loss == pytest.approx(math.log(8))  # nothing counted: every token equally likely
-    with pytest.raises(ValueError, match="no masked"):
+    with pytest.raises(ValueError, match="채점할 마스킹 위치가 없습니다"):
         unigram_mlm_baseline(train, [[IGNORE_INDEX]], vocab_size=8)
 
 

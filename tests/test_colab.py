@@ -153,7 +153,7 @@ def test_tpu_setup_installs_only_when_missing(monkeypatch: pytest.MonkeyPatch) -
     commands.clear()
     assert setup_tpu(colab=True, tpu_runtime=True, install=commands.append) and commands == []
     versions["torch_xla"] = "2.8.0"
-    with pytest.raises(RuntimeError, match="does not match torch"):
+    with pytest.raises(RuntimeError, match=r"torch_xla 2\.8\.0이\(가\) torch .*과\(와\) 맞지 않습니다.*torch_xla\[tpu\]~="):
         setup_tpu(colab=True, tpu_runtime=True, install=commands.append)
 
 

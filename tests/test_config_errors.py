@@ -68,12 +68,12 @@ def test_an_override_that_cannot_work_is_an_error_too() -> None:
 def test_a_variable_naming_no_field_is_an_error_with_a_suggestion() -> None:
     with pytest.raises(ConfigError) as error:
         resolve_config(ClassificationConfig(), env={"NBHELPERS_EPOCH": "1"}, show=False)
-    assert "NBHELPERS_EPOCH names no config field; did you mean NBHELPERS_EPOCHS?" in str(error.value)
-    with pytest.raises(ConfigError, match="NBHELPERS_LEARNIGN_RATE.*did you mean NBHELPERS_LEARNING_RATE"):
+    assert "NBHELPERS_EPOCH에 해당하는 config 필드가 없습니다. NBHELPERS_EPOCHS의 오타인가요?" in str(error.value)
+    with pytest.raises(ConfigError, match="NBHELPERS_LEARNIGN_RATE.*NBHELPERS_LEARNING_RATE의 오타인가요"):
         resolve_config(ClassificationConfig(), env={"NBHELPERS_LEARNIGN_RATE": "1e-4"}, show=False)
     with pytest.raises(ConfigError, match="NBHELPERS_epochs.*NBHELPERS_EPOCHS"):
         resolve_config(ClassificationConfig(), env={"NBHELPERS_epochs": "1"}, show=False)
-    with pytest.raises(ConfigError, match="NBHELPERS_COLOUR names no config field; see the config cell"):
+    with pytest.raises(ConfigError, match="NBHELPERS_COLOUR에 해당하는 config 필드가 없습니다. 필드 이름은 config 셀에서"):
         resolve_config(ClassificationConfig(), env={"NBHELPERS_COLOUR": "blue"}, show=False)
 
 
@@ -88,7 +88,7 @@ def test_download_refuses_a_config_that_did_not_pass_resolve_config(tmp_path: Pa
     config = ClassificationConfig(epochs=0, data_root=str(tmp_path))
     with pytest.raises(ConfigError):
         config = resolve_config(config, env={}, show=False)
-    with pytest.raises(ConfigError, match="did not go through resolve_config"):
+    with pytest.raises(ConfigError, match="resolve_config를 거치지 않아"):
         download_corpus(config, transport=NoNetwork(), progress=False)
     assert not any(tmp_path.iterdir())
 
@@ -99,9 +99,9 @@ def test_a_failed_rerun_of_the_config_cell_stales_the_previous_config(tmp_path: 
     # The learner edits the cell and runs it again; it fails, and `config` may still be the previous one.
     with pytest.raises(ConfigError):
         resolve_config(ClassificationConfig(data_root=str(tmp_path)), env={**SMOKE, "NBHELPERS_EPOCH": "1"}, show=False)
-    with pytest.raises(ConfigError, match="the config cell failed after this config was made"):
+    with pytest.raises(ConfigError, match="이 config를 만든 뒤 config 셀이 실패해서"):
         download_corpus(good, transport=NoNetwork(), progress=False)
-    with pytest.raises(ConfigError, match="the config cell failed"):
+    with pytest.raises(ConfigError, match="config 셀이 실패해서"):
         download_kowikitext(good, transport=NoNetwork(), progress=False)
     # Fixed and run again: the new config works.
     fixed = resolve_config(ClassificationConfig(data_root=str(tmp_path)), env=SMOKE, show=False)
@@ -115,7 +115,7 @@ def test_values_changed_after_resolving_are_checked_again(tmp_path: Path) -> Non
     with pytest.raises(ConfigError, match="epochs=0"):
         download_corpus(config, transport=NoNetwork(), progress=False)
     # dataclasses.replace makes a new, unchecked config.
-    with pytest.raises(ConfigError, match="did not go through resolve_config"):
+    with pytest.raises(ConfigError, match="resolve_config를 거치지 않아"):
         check_resolved(dataclasses.replace(config, epochs=1))
 
 

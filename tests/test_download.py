@@ -120,7 +120,7 @@ def test_a_fixed_file_in_the_corpus_folder_survives_download_corpus(
 
 def test_wrong_bytes_from_server_are_rejected(tmp_path: Path) -> None:
     transport = FakeTransport(payload=DATA.replace(b"1", b"2"))
-    with pytest.raises(DownloadError, match="does not match its pinned hash"):
+    with pytest.raises(DownloadError, match="받았지만 고정된 해시와 맞지 않습니다"):
         fetch_file(REMOTE, tmp_path / "ratings.txt", transport=transport, retries=2, backoff_seconds=0, progress=False)
     assert not (tmp_path / "ratings.txt").exists()
 

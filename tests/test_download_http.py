@@ -116,7 +116,7 @@ def test_a_missing_file_is_not_asked_for_again(tmp_path: Path, server: tuple[Ser
     sleeps: list[float] = []
     with pytest.raises(DownloadError, match="404") as info:
         fetch(pinned(base, "/gone.tsv"), tmp_path / "gone.tsv", sleeps=sleeps)
-    assert state.requests == ["/gone.tsv"] and sleeps == [] and "after 1 attempt " in str(info.value)
+    assert state.requests == ["/gone.tsv"] and sleeps == [] and "1번 시도했지만 받지 못했습니다" in str(info.value)
 
 
 class EndlessBody:

@@ -123,13 +123,13 @@ def test_truncated_on_every_attempt_never_reaches_the_final_name(tmp_path: Path)
         _fetch(BLOB_PIN, dest, transport, retries=2)
     assert not dest.exists() and (tmp_path / "c" / "corpus.tsv.part").stat().st_size == 2000  # kept to resume
     message = str(info.value)
-    assert "closed after 2000 of" in message and URL in message and str(dest) in message and BLOB in message
+    assert "중 2000바이트를 받고 연결이 끊겼습니다" in message and URL in message and str(dest) in message and BLOB in message
     assert len(message) < 600
 
 
 def test_server_sending_another_size_than_the_pin_is_refused(tmp_path: Path) -> None:
     transport = HttpLikeTransport(payload=DATA + b"appended upstream\n")
-    with pytest.raises(DownloadError, match=f"pinned size is {len(DATA)}"):
+    with pytest.raises(DownloadError, match=f"고정된 크기는 {len(DATA)}바이트입니다"):
         _fetch(FULL_PIN, tmp_path / "corpus.tsv", transport, retries=2)
     assert not (tmp_path / "corpus.tsv").exists() and not (tmp_path / "corpus.tsv.part").exists()
 

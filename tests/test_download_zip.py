@@ -29,7 +29,7 @@ def test_zip_bomb_entry_is_refused_by_ratio(tmp_path: Path) -> None:
     with pytest.raises(DownloadError) as info:
         extract_zip(path, tmp_path / "out")
     message = str(info.value)
-    assert str(path) in message and "'zeros.txt'" in message and "times its compressed size" in message
+    assert str(path) in message and "'zeros.txt'" in message and "압축된 크기의" in message and "풀지 않습니다" in message
     assert not (tmp_path / "out").exists()  # refused from the directory, nothing decompressed or written
     assert path.exists()  # not a download glitch: kept for the learner to look at
 
@@ -37,7 +37,7 @@ def test_zip_bomb_entry_is_refused_by_ratio(tmp_path: Path) -> None:
 def test_total_uncompressed_size_limit_names_the_entry(tmp_path: Path) -> None:
     entries = {f"part{i}.txt": os.urandom(300_000) for i in range(4)}
     path = _zip(tmp_path / "big.zip", entries)
-    with pytest.raises(DownloadError, match=r"entries up to 'part3.txt' unpack to 1,200,000 bytes"):
+    with pytest.raises(DownloadError, match=r"항목 'part3.txt'까지 풀면 1,200,000바이트로"):
         extract_zip(path, tmp_path / "out", max_total_bytes=1_000_000)
     assert not (tmp_path / "out").exists()
     assert len(extract_zip(path, tmp_path / "out", max_total_bytes=2_000_000)) == 4
@@ -116,7 +116,7 @@ def test_crc_error_while_extracting_deletes_the_zip_and_leaves_no_partial_file(t
     damaged = bytearray(path.read_bytes())
     damaged[50:60] = bytes(10)
     path.write_bytes(bytes(damaged))
-    with pytest.raises(DownloadError, match="not a valid zip"):
+    with pytest.raises(DownloadError, match="올바른 zip 압축 파일이 아닙니다"):
         extract_zip(path, tmp_path / "out")
     assert not path.exists()
     assert not any((tmp_path / "out").rglob("*"))

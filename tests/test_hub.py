@@ -319,10 +319,10 @@ def test_offline_push_touches_no_network(exported: Path, monkeypatch: pytest.Mon
 
 
 def test_push_needs_an_export_with_a_card(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="export_model"):
+    with pytest.raises(FileNotFoundError, match=r"config\.json이\(가\) 없습니다\. 고치는 법: 먼저 export_model\(\)"):
         push_to_hub(tmp_path, "x", token="t", api=FakeHub())
     (tmp_path / "config.json").write_text("{}", encoding="utf-8")
-    with pytest.raises(FileNotFoundError, match="write_model_card"):
+    with pytest.raises(FileNotFoundError, match=r"README\.md이\(가\) 없습니다\. 고치는 법: 먼저 write_model_card\(\)"):
         push_to_hub(tmp_path, "x", token="t", api=FakeHub())
 
 
@@ -331,7 +331,7 @@ def test_hub_refusal_says_what_to_fix(exported: Path) -> None:
         def __init__(self) -> None:
             Exception.__init__(self, "401 Client Error: Unauthorized")
 
-    with pytest.raises(RuntimeError, match="write permission"):
+    with pytest.raises(RuntimeError, match=r"kcbert-nsmc'에 올리지 못했습니다: 401.*고치는 법: 쓰기 권한\(write\)이 있는"):
         push_to_hub(exported, "kcbert-nsmc", token="hf_read_only", api=FakeHub(fail=Unauthorized()))
 
 

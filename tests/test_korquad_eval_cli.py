@@ -58,20 +58,20 @@ def bad_case(tmp_path: Path, name: str) -> tuple[str, str, str]:
     if name == "list of predictions":
         return dataset, write(Path(predictions), json.dumps([{"id": "q-1", "prediction_text": "1950년"}])), "JSON list"
     if name == "list dataset":
-        return write(Path(dataset), json.dumps(DATASET["data"])), write(Path(predictions), "{}"), "no \"data\" list"
+        return write(Path(dataset), json.dumps(DATASET["data"])), write(Path(predictions), "{}"), "\"data\" 리스트가 없습니다"
     if name == "swapped":
         good = write(Path(predictions), json.dumps(PREDICTIONS))
-        return good, dataset, "swap them"
+        return good, dataset, "순서를 바꾸세요"
     if name == "dataset twice":
-        return dataset, dataset, "not predictions"
+        return dataset, dataset, "예측이 아니라 데이터셋"
     if name == "truncated predictions":
-        return dataset, write(Path(predictions), json.dumps(PREDICTIONS)[:-3]), "not valid JSON"
+        return dataset, write(Path(predictions), json.dumps(PREDICTIONS)[:-3]), "올바른 JSON이 아닙니다"
     if name == "truncated dataset":
-        return write(Path(dataset), json.dumps(DATASET)[:-10]), write(Path(predictions), "{}"), "not valid JSON"
+        return write(Path(dataset), json.dumps(DATASET)[:-10]), write(Path(predictions), "{}"), "올바른 JSON이 아닙니다"
     if name == "cp949 predictions":
-        return dataset, write(Path(predictions), json.dumps(PREDICTIONS, ensure_ascii=False).encode("cp949")), "not UTF-8"
+        return dataset, write(Path(predictions), json.dumps(PREDICTIONS, ensure_ascii=False).encode("cp949")), "UTF-8 텍스트 파일이 아닙니다"
     if name == "missing file":
-        return dataset, str(tmp_path / "nowhere.json"), "cannot read"
+        return dataset, str(tmp_path / "nowhere.json"), "예측 파일을 읽을 수 없습니다"
     if name == "question without answers":
         broken = json.loads(json.dumps(DATASET))
         broken["data"][0]["paragraphs"][0]["qas"][1]["answers"] = []
@@ -81,9 +81,9 @@ def bad_case(tmp_path: Path, name: str) -> tuple[str, str, str]:
         broken["data"][0]["paragraphs"][0]["qas"][0]["answers"] = "1950년"
         return write(Path(dataset), json.dumps(broken)), write(Path(predictions), json.dumps(PREDICTIONS)), "question id q-1"
     if name == "no matching id":
-        return dataset, write(Path(predictions), json.dumps({"other-1": "x", "other-2": "y"})), "none of its 2 prediction ids"
+        return dataset, write(Path(predictions), json.dumps({"other-1": "x", "other-2": "y"})), "예측 id 2개(예: 'other-1') 중 어느 것도"
     if name == "empty predictions":
-        return dataset, write(Path(predictions), "{}"), "holds no predictions"
+        return dataset, write(Path(predictions), "{}"), "파일에 예측이 없습니다"
     raise AssertionError(name)
 
 
@@ -104,7 +104,7 @@ def test_unusable_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Ca
 def test_swapped_arguments_say_which_is_which(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dataset, predictions, _ = bad_case(tmp_path, "swapped")
     _, _, err = run(capsys, dataset, predictions)
-    assert err.startswith(f"error: {dataset}, arguments: this is a predictions file and {predictions} is the dataset")
+    assert err.startswith(f"error: {dataset}, arguments: 이 파일은 예측 파일이고 {predictions}이(가) 데이터셋입니다")
     assert f"korquad-eval {predictions} {dataset}" in err
 
 

@@ -59,7 +59,7 @@ def test_answer_that_does_not_match_its_offset_is_an_error_naming_the_question(t
 
 def test_answer_text_absent_from_context_is_an_error(tmp_path: Path) -> None:
     path = write_dataset(tmp_path / "d.json", [qa("q-x", "산은?", ("설악산", 0))])
-    with pytest.raises(CorpusFormatError, match="does not match") as error:
+    with pytest.raises(CorpusFormatError, match="answer_start=0의 context '한라산'와\(과\) 다릅니다") as error:
         read_korquad(path)
     assert error.value.location == "question id q-x"
 
@@ -73,10 +73,10 @@ def test_offset_past_the_end_is_an_error(tmp_path: Path) -> None:
 def test_wrong_layout_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "d.json"
     path.write_text(json.dumps({"version": "x", "data": {"paragraphs": []}}), encoding="utf-8")
-    with pytest.raises(CorpusFormatError, match='"data"'):
+    with pytest.raises(CorpusFormatError, match='"data"이\\(가\\) list이어야 하는데 dict입니다'):
         read_korquad(path)
     path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(CorpusFormatError, match="not valid JSON"):
+    with pytest.raises(CorpusFormatError, match="line 1: 올바른 JSON이 아닙니다"):
         read_korquad(path)
 
 

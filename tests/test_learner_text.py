@@ -83,6 +83,7 @@ def test_loading_summary_names_new_and_dropped_weights(tiny_model_dir: Path) -> 
     assert "새로 초기화한 가중치 2개: classifier.bias, classifier.weight" in text
     assert "쓰지 않은 체크포인트 가중치" in text and "cls.predictions.*" in text and "cls.seq_relationship.*" in text
     assert "MLM·NSP의 머리" in text
+    assert "새 모델에는 이 가중치를 쓸 곳이 없어 불러오지 않습니다." in text and "버립니다" not in text
     assert loading_summary({"missing_keys": set(), "unexpected_keys": set()}) == "체크포인트의 가중치를 빠짐없이 그대로 불러왔습니다."
     _, masked = BertForMaskedLM.from_pretrained(tiny_model_dir, output_loading_info=True)
     assert "새로 초기화" not in loading_summary(masked) and "cls.seq_relationship.*(2)" in loading_summary(masked)

@@ -100,7 +100,7 @@ def test_mismatch_names_file_and_block(tmp_path: Path) -> None:
         read_kmou_ner(path)
     assert error.value.path == str(path)
     assert error.value.location.startswith("block 2")
-    assert "does not match" in error.value.problem and "본점" in error.value.problem
+    assert "원문과 다릅니다" in error.value.problem and "본점" in error.value.problem
 
 
 def test_mismatch_in_book_line_and_missing_separator(tmp_path: Path) -> None:
@@ -111,13 +111,13 @@ def test_mismatch_in_book_line_and_missing_separator(tmp_path: Path) -> None:
     path.write_text("김환희가 왔다.␞<김환희:PER>가 왔다.\n그냥 문장\n", encoding="utf-8")
     with pytest.raises(CorpusFormatError) as error:
         read_kmou_ner(path)
-    assert error.value.location == "line 2" and "separator" in error.value.problem
+    assert error.value.location == "line 2" and "'␞' 구분자가 정확히 1개여야 하는데 0개입니다" in error.value.problem
 
 
 def test_unknown_format_and_short_block(tmp_path: Path) -> None:
     path = tmp_path / "plain.txt"
     path.write_text("그냥 문장입니다.\n", encoding="utf-8")
-    with pytest.raises(CorpusFormatError, match="neither"):
+    with pytest.raises(CorpusFormatError, match="KMOU 말뭉치 파일\\('##'로 시작하는 블록\\)도"):
         read_kmou_ner(path)
     path.write_text("## 1\n## 문장만 있다.\n문장\t문장\tNNG\tO\n", encoding="utf-8")
     with pytest.raises(CorpusFormatError) as error:
@@ -172,7 +172,7 @@ def test_klue_stray_inside_tag_in_pinned_file_is_read_strictly_and_logged(
     with module_logs("nbhelpers.ner.klue"):
         (example,) = read_klue_ner(path)
     assert spans(example) == [("김철수", "PS")]
-    assert "I- 태그 2개(줄 7, 8)" in caplog.text
+    assert "I- 태그 2개" in caplog.text and "(줄 7, 8)" in caplog.text
 
 
 def test_entity_types_keep_known_order_then_extras() -> None:

@@ -336,7 +336,7 @@ def test_word_piece_decoding_equals_seqeval_strict_on_random_invalid_sequences()
 
 
 def test_entity_scores_refuse_spans_outside_their_text() -> None:
-    with pytest.raises(ValueError, match="sentence 0: predicted entity"):
+    with pytest.raises(ValueError, match=r"0번 문장: 예측 개체 EntitySpan\(start=1, end=5.*3글자 텍스트 범위를 벗어납니다"):
         entity_scores(["김민준"], [[]], [[EntitySpan(1, 5, "PER", "민준")]])
 
 

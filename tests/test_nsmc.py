@@ -38,9 +38,9 @@ def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "line", "words"),
     [
-        ("1\t좋다\t1\n2\t탭이\t하나 더\t1\n", "line 3", "4 tab-separated fields"),
-        ("1\t좋다\t1\n2\t나쁘다\t2\n", "line 3", "label '2'"),
-        ("1\t좋다\n", "line 2", "2 tab-separated fields"),
+        ("1\t좋다\t1\n2\t탭이\t하나 더\t1\n", "line 3", "탭으로 나뉜 필드가 3개여야 하는데 4개입니다"),
+        ("1\t좋다\t1\n2\t나쁘다\t2\n", "line 3", "레이블 '2'이(가) 0이나 1이 아닙니다"),
+        ("1\t좋다\n", "line 2", "탭으로 나뉜 필드가 3개여야 하는데 2개입니다"),
     ],
 )
 def test_malformed_line_names_file_and_line(tmp_path: Path, body: str, line: str, words: str) -> None:
@@ -48,13 +48,13 @@ def test_malformed_line_names_file_and_line(tmp_path: Path, body: str, line: str
     with pytest.raises(CorpusFormatError) as info:
         read_nsmc(path)
     assert info.value.path == str(path) and info.value.location == line
-    assert words in str(info.value) and "How to fix" in str(info.value)
+    assert words in str(info.value) and "\n  고치는 법: " in str(info.value)
 
 
 def test_non_utf8_file_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "cp949.txt"
     path.write_bytes((HEADER + "1\t좋다\t1\n").encode("utf-8") + "2\t별로\t0\n".encode("cp949"))
-    with pytest.raises(CorpusFormatError, match="line 3.*not UTF-8"):
+    with pytest.raises(CorpusFormatError, match="line 3: UTF-8 텍스트 파일이 아닙니다"):
         read_nsmc(path)
 
 

@@ -57,11 +57,11 @@ def test_sentence_split_keeps_decimals() -> None:
 def test_bad_files_name_the_problem(tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n", encoding="utf-8")
-    with pytest.raises(CorpusFormatError, match="no text"):
+    with pytest.raises(CorpusFormatError, match="파일에 텍스트가 없습니다"):
         read_kowikitext(empty)
     latin = tmp_path / "latin.txt"
     latin.write_bytes("문장\n".encode() + "caf\xe9\n".encode("latin-1"))
-    with pytest.raises(CorpusFormatError, match="line 2.*UTF-8"):
+    with pytest.raises(CorpusFormatError, match="line 2: UTF-8 텍스트 파일이 아닙니다"):
         read_kowikitext(latin)
 
 
@@ -92,7 +92,7 @@ def test_extract_zip_refuses_and_deletes_a_corrupt_zip(tmp_path: Path) -> None:
     broken = bytearray(good)
     broken[60:70] = b"\0" * 10  # damage the compressed data: CRC check must catch it
     path.write_bytes(bytes(broken))
-    with pytest.raises(DownloadError, match="not a valid zip"):
+    with pytest.raises(DownloadError, match="올바른 zip 압축 파일이 아닙니다"):
         extract_zip(path, tmp_path / "out2")
     assert not path.exists()
 

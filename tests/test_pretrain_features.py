@@ -102,7 +102,7 @@ def test_long_sentences_are_truncated_from_both_ends() -> None:
 
 
 def test_needs_two_documents() -> None:
-    with pytest.raises(ValueError, match="at least 2 documents"):
+    with pytest.raises(ValueError, match="문서가 2개 이상 있어야 하는데 1개입니다"):
         build_nsp_examples([[[5, 6], [7, 8]]], FAKE_TOKENIZER, 32)
 
 

@@ -290,16 +290,16 @@ def test_an_interrupted_or_untrained_model_never_overwrites_metrics_or_the_expor
     with pytest.raises(RuntimeError, match="simulated"):
         trainer.fit(task, train_dataloaders=train_dl, val_dataloaders=val_dl, ckpt_path=last_checkpoint(config))
     assert trainer.interrupted
-    with pytest.raises(RuntimeError, match="interrupted at global step"):
+    with pytest.raises(RuntimeError, match=r"학습이 global step \d+에서 중단되어 metrics\.json과 내보낸 모델은 그대로 둡니다"):
         finish_training(trainer, task, val_dl, config)
-    with pytest.raises(RuntimeError, match="not validated by finish_training"):
+    with pytest.raises(RuntimeError, match="finish_training으로 검증되지 않았습니다"):
         export_model(task.model, _tokenizer(tiny_model_dir), model_dir / "export")
     assert (model_dir / "metrics.json").read_bytes() == good_metrics
     assert (model_dir / "export" / "model.safetensors").read_bytes() == good_export
     # No training at all in a new directory: nothing to validate, nothing written.
     fresh = run_config(tmp_path / "fresh")
     task, _, val_dl = pieces(fresh, tiny_model_dir)
-    with pytest.raises(RuntimeError, match="No trained and validated model"):
+    with pytest.raises(RuntimeError, match=r"학습과 검증을 마친 모델이 없어\(global step 0"):
         finish_training(make_trainer(fresh, monitor=task.monitor, mode=task.mode), task, val_dl, fresh)
     assert not (tmp_path / "fresh" / "metrics.json").exists()
 

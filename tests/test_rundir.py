@@ -327,7 +327,7 @@ def test_an_export_cut_between_its_renames_is_put_back_before_anything_replaces_
     validated_export(tmp_path / ".export.old", "validated")
     validated_export(tmp_path / ".export.tmp", "half-written")
     model, tokenizer = untrained_model(tiny_model_dir)  # e.g. the next session's training failed
-    with pytest.raises(RuntimeError, match="not validated by finish_training"):
+    with pytest.raises(RuntimeError, match="finish_training으로 검증되지 않았습니다"):
         export_model(model, tokenizer, out)
     assert export_tag(out) == "validated"
     assert not (tmp_path / ".export.old").exists() and not (tmp_path / ".export.tmp").exists()
@@ -339,7 +339,7 @@ def test_an_export_cut_after_it_was_complete_is_finished(tmp_path: Path, tiny_mo
     validated_export(tmp_path / ".export.tmp", "validated now")
     write_json(tmp_path / ".export.swap.json", {"replacing": "export"})  # the new export was complete
     model, tokenizer = untrained_model(tiny_model_dir)
-    with pytest.raises(RuntimeError, match="not validated by finish_training"):
+    with pytest.raises(RuntimeError, match="finish_training으로 검증되지 않았습니다"):
         export_model(model, tokenizer, out)
     assert export_tag(out) == "validated now"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]

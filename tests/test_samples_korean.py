@@ -150,9 +150,9 @@ def test_number_final_groups_of_four_digits() -> None:
 
 
 def test_unreadable_words_and_unknown_particles_fail_loudly() -> None:
-    with pytest.raises(ValueError, match="reading="):
+    with pytest.raises(ValueError, match="고치는 법: reading=에 한글 읽기를"):
         particle("…", "은")
-    with pytest.raises(ValueError, match="unknown particle"):
+    with pytest.raises(ValueError, match="알 수 없는 조사 '의'입니다"):
         particle("영화", "의")
 
 

@@ -69,7 +69,7 @@ LOADERS = {
 @pytest.mark.parametrize("loader", sorted(LOADERS))
 def test_a_crafted_checkpoint_runs_no_code_in_any_loader(crafted: tuple[Path, Path], loader: str) -> None:
     path, marker = crafted
-    with pytest.raises(CheckpointError, match="refused to load") as raised:
+    with pytest.raises(CheckpointError, match="불러오기를 거부했습니다") as raised:
         LOADERS[loader](path)
     assert raised.value.unsafe and str(path) in str(raised.value)
     assert not marker.exists(), f"{loader} executed the checkpoint's pickle"
@@ -86,11 +86,11 @@ def test_resuming_from_a_crafted_checkpoint_runs_no_code(
                                               "settings": run_settings(config)})
     (tmp_path / "run" / "last.ckpt").write_bytes(path.read_bytes())
     assert last_checkpoint(config) is None
-    assert "last.ckpt 를 쓸 수 없습니다: refused to load" in capsys.readouterr().out
+    assert "last.ckpt 를 쓸 수 없습니다: 불러오기를 거부했습니다" in capsys.readouterr().out
     # Given to fit directly: Lightning loads it through the project's checkpoint I/O.
     task, train_dl, val_dl = pieces(config, tiny_model_dir)
     trainer = make_trainer(config, monitor=task.monitor, mode=task.mode)
-    with pytest.raises(CheckpointError, match="refused to load"):
+    with pytest.raises(CheckpointError, match="불러오기를 거부했습니다"):
         trainer.fit(task, train_dataloaders=train_dl, val_dataloaders=val_dl, ckpt_path=str(path))
     assert not marker.exists()
 

@@ -28,7 +28,7 @@ class NaiveBayesClassifier:
 
     def __init__(self, tokenize: Callable[[str], list[str]] = str.split, alpha: float = 1.0) -> None:
         if alpha <= 0:
-            raise ValueError(f"alpha={alpha}: smoothing must be positive, or unseen tokens get probability 0.")
+            raise ValueError(f"alpha={alpha}: 스무딩 값은 양수여야 합니다. 아니면 못 본 토큰의 확률이 0이 됩니다. 고치는 법: alpha를 0보다 크게 주세요.")
         self.tokenize = tokenize
         self.alpha = alpha
         self.labels: list[int] = []
@@ -39,7 +39,7 @@ class NaiveBayesClassifier:
 
     def fit(self, texts: Sequence[str], labels: Sequence[int]) -> NaiveBayesClassifier:
         if len(texts) != len(labels) or not texts:
-            raise ValueError(f"fit needs as many labels as texts (got {len(texts)} texts, {len(labels)} labels).")
+            raise ValueError(f"fit에는 텍스트 수만큼 레이블이 필요한데 텍스트 {len(texts)}개, 레이블 {len(labels)}개입니다. 고치는 법: 두 목록의 길이를 맞추세요.")
         documents = Counter(labels)
         self.labels = sorted(documents)
         self.log_priors = {label: math.log(documents[label] / len(labels)) for label in self.labels}
@@ -65,7 +65,7 @@ class NaiveBayesClassifier:
 
     def predict(self, texts: Sequence[str]) -> list[int]:
         if not self.labels:
-            raise RuntimeError("predict before fit: call fit(texts, labels) first.")
+            raise RuntimeError("fit 전에 predict를 불렀습니다. 고치는 법: 먼저 fit(texts, labels)를 실행하세요.")
         predictions = []
         for text in texts:
             scores = self.scores(text)

@@ -38,8 +38,8 @@ PINNED_NAMES = ("klue-nli-v1.1_train.json", "klue-nli-v1.1_dev.json", "multinli.
 def _label_id(label: object, path: str, location: str) -> int:
     if label not in NLI_LABELS:
         raise CorpusFormatError(
-            path, location, f"unknown label {quote(label)}",
-            f"use one of {', '.join(NLI_LABELS)} (the book maps them to 0, 1, 2).",
+            path, location, f"알 수 없는 레이블 {quote(label)}입니다",
+            f"{', '.join(NLI_LABELS)} 중 하나를 쓰세요(책은 이를 0, 1, 2로 바꿉니다).",
         )
     return NLI_LABELS.index(label)  # type: ignore[arg-type]
 
@@ -61,27 +61,27 @@ def _has_both_sentences(premise: str, hypothesis: str, path: Path, location: str
 
 def _warn_skipped(path: Path, skipped: list[str]) -> None:
     if skipped:
-        logger.warning("%s: 문장이 빈 쌍 %d개를 건너뛰었습니다: %s", path, len(skipped), skipped[:5])
+        logger.warning("%s: 빈 문장이 있는 쌍 %d개를 건너뜁니다: %s", path, len(skipped), skipped[:5])
 
 
 def read_klue_nli(paths: Paths) -> list[ClassificationExample]:
     """Premise/hypothesis pairs of KLUE-NLI JSON files (a list of objects with ``gold_label``)."""
     examples: list[ClassificationExample] = []
     for path in as_paths(paths, KLUE_NLI_PATTERNS):
-        items = read_json(path, "the file must be one JSON list of objects, as KLUE ships it.")
+        items = read_json(path, "KLUE 원본처럼 파일 전체가 객체들의 JSON 리스트 하나여야 합니다.")
         if not isinstance(items, list):
-            raise CorpusFormatError(path, "line 1", "the top level is not a JSON list",
-                                    "wrap the items in [ ... ] as KLUE's files do.")
-        check_not_empty(path, len(items), "the list is empty: no premise/hypothesis pairs",
-                        "put at least one {\"guid\", \"premise\", \"hypothesis\", \"gold_label\"} object in the list.")
+            raise CorpusFormatError(path, "line 1", "최상위가 JSON 리스트가 아닙니다",
+                                    "KLUE 파일처럼 항목들을 [ ... ]로 감싸세요.")
+        check_not_empty(path, len(items), "리스트가 비어 있습니다: 전제/가설 쌍이 없습니다",
+                        "리스트에 {\"guid\", \"premise\", \"hypothesis\", \"gold_label\"} 객체를 하나 이상 넣으세요.")
         skipped: list[str] = []
         for index, item in enumerate(items):
             guid = item.get("guid", f"item {index}") if isinstance(item, dict) else f"item {index}"
             missing = [key for key in ("premise", "hypothesis", "gold_label") if not isinstance(item, dict)
                        or not isinstance(item.get(key), str)]
             if missing:
-                raise CorpusFormatError(path, f"guid {guid}", f"missing or non-text field(s) {missing}",
-                                        "every item needs guid, premise, hypothesis and gold_label strings.")
+                raise CorpusFormatError(path, f"guid {guid}", f"필드 {missing}이(가) 없거나 문자열이 아닙니다",
+                                        "모든 항목에 문자열 guid, premise, hypothesis, gold_label이 있어야 합니다.")
             label = _label_id(item["gold_label"], str(path), f"guid {guid}")
             premise, hypothesis = to_nfc(item["premise"]), to_nfc(item["hypothesis"])
             if _has_both_sentences(premise, hypothesis, path, f"guid {guid}", skipped):
@@ -101,8 +101,8 @@ def read_kornli(paths: Paths) -> list[ClassificationExample]:
             if _has_both_sentences(fields[0], fields[1], path, f"line {line_number}", skipped):
                 examples.append(ClassificationExample(f"{path.name}:{line_number}", fields[0], fields[1], label))
         _warn_skipped(path, skipped)
-        check_not_empty(path, len(examples) - before, "no premise/hypothesis pairs: only the header",
-                        "add one 'premise<TAB>hypothesis<TAB>label' line per pair after the header.")
+        check_not_empty(path, len(examples) - before, "전제/가설 쌍이 없고 머리줄뿐입니다",
+                        "머리줄 아래에 쌍마다 'premise<TAB>hypothesis<TAB>label' 줄을 하나씩 쓰세요.")
     return examples
 
 

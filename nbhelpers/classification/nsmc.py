@@ -40,18 +40,17 @@ def read_nsmc(paths: Paths) -> list[ClassificationExample]:
         for line_number, (guid, document, label) in iter_tsv_rows(path, NSMC_HEADER, "id<TAB>review<TAB>label"):
             if label not in ("0", "1"):
                 raise CorpusFormatError(
-                    path, f"line {line_number}", f"label {quote(label)} is not 0 or 1",
-                    "use 0 for a negative review and 1 for a positive one.",
+                    path, f"line {line_number}", f"레이블 {quote(label)}이(가) 0이나 1이 아닙니다",
+                    "부정 리뷰는 0, 긍정 리뷰는 1로 쓰세요.",
                 )
             if not document.strip():
                 skipped.append(line_number)
                 continue
             examples.append(ClassificationExample(guid=guid, text_a=document, text_b=None, label=int(label)))
         if skipped:
-            logger.warning("%s: 리뷰가 빈 줄 %d개를 건너뛰었습니다(줄 %s)", path, len(skipped),
-                           ", ".join(map(str, skipped[:10])))
-        check_not_empty(path, len(examples) - before, "no reviews: only the header or empty reviews",
-                        "add at least one review, or leave this file out.")
+            logger.warning("%s: 빈 리뷰 %d개를 건너뜁니다(줄 번호 %s)", path, len(skipped), skipped[:10])
+        check_not_empty(path, len(examples) - before, "리뷰가 없습니다: 머리줄이나 빈 리뷰뿐입니다",
+                        "리뷰를 하나 이상 쓰거나 이 파일을 빼세요.")
     return examples
 
 

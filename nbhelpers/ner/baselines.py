@@ -39,7 +39,7 @@ class MemorizedEntities:
 
     def __init__(self, min_length: int = 2) -> None:
         if min_length < 1:
-            raise ValueError(f"min_length={min_length}: a mention has at least one character.")
+            raise ValueError(f"min_length={min_length}: 개체는 한 글자 이상입니다. 고치는 법: min_length를 1 이상으로 주세요.")
         self.min_length = min_length
         self.types: dict[str, str] = {}
         self._by_prefix: dict[str, list[str]] = {}

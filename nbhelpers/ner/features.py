@@ -101,12 +101,12 @@ def encode_ner(
     A longer sentence gives several windows; neighbouring ones share ``stride`` word pieces.
     """
     if not tokenizer.is_fast:
-        raise TypeError("NER needs a fast tokenizer (offset mappings); load it with AutoTokenizer.from_pretrained.")
+        raise TypeError("NER에는 글자 위치(offset mapping)를 주는 fast tokenizer가 필요합니다. 고치는 법: AutoTokenizer.from_pretrained로 불러오세요.")
     room = max_seq_length - tokenizer.num_special_tokens_to_add()
     if not 0 <= stride < room:
         raise ValueError(
-            f"stride={stride}: neighbouring windows can share 0 to {room - 1} word pieces with max_seq_length="
-            f"{max_seq_length}. How to fix: lower stride (a quarter of max_seq_length is usual) or raise max_seq_length."
+            f"stride={stride}: max_seq_length={max_seq_length}에서 이웃한 창이 겹칠 수 있는 토큰은 0~{room - 1}개입니다. "
+            "고치는 법: stride를 줄이거나(보통 max_seq_length의 4분의 1) max_seq_length를 늘리세요."
         )
     encoded = encode_in_chunks(
         tokenizer,
@@ -132,8 +132,8 @@ def encode_ner(
             labels = [IGNORE_INDEX if tag is None else label2id[tag] for tag in token_tags(offsets, example.entities)]
         except KeyError as error:
             raise KeyError(
-                f"{example.guid}: label {error.args[0]} is not in the label list {list(label2id)}. "
-                "How to fix: build the label list from the training and validation examples together."
+                f"{example.guid}: 레이블 {error.args[0]}이(가) 레이블 목록 {list(label2id)}에 없습니다. "
+                "고치는 법: 레이블 목록을 학습 예제와 검증 예제를 합쳐서 만드세요."
             ) from None
         all_offsets.append(offsets)
         all_labels.append(labels)

@@ -100,21 +100,21 @@ def read_klue_ner(paths: Paths) -> list[NERExample]:
             if len(fields) != 2 or len(fields[0]) != 1:
                 raise CorpusFormatError(
                     path, f"line {number}",
-                    f"expected 'CHARACTER<TAB>TAG' with one character, got {quote_text(line)}",
-                    "write one character per line followed by a tab and its BIO tag (O, B-PS, I-PS, ...).",
+                    f"글자 하나로 된 'CHARACTER<TAB>TAG' 꼴이어야 하는데 {quote_text(line)}입니다",
+                    "한 줄에 글자 하나, 탭, 그 글자의 BIO 태그(O, B-PS, I-PS, ...)를 쓰세요.",
                 )
             char, tag = fields
             if tag != "O" and not re.fullmatch(r"[BI]-[A-Z]+", tag):
                 raise CorpusFormatError(
-                    path, f"line {number}", f"tag {quote_text(tag)} is not O, B-TYPE or I-TYPE",
-                    "use IOB2 tags such as O, B-PS, I-PS.",
+                    path, f"line {number}", f"태그 {quote_text(tag)}이(가) O, B-TYPE, I-TYPE 중 어느 것도 아닙니다",
+                    "O, B-PS, I-PS 같은 IOB2 태그를 쓰세요.",
                 )
             if tag != "O" and tag[2:] not in KLUE_TAGS:
                 if not pinned:
                     raise CorpusFormatError(
                         path, f"line {number}",
-                        f"tag {quote_text(tag)}: the entity type is not one of KLUE's",
-                        f"use B-/I- with one of {', '.join(KLUE_TAGS)}, or O.",
+                        f"태그 {quote_text(tag)}: KLUE의 개체 유형이 아닙니다",
+                        f"B-/I- 뒤에 {', '.join(KLUE_TAGS)} 중 하나를 쓰거나 O를 쓰세요.",
                     )
                 unknown[tag[2:]] += 1
             first_line = first_line or number
@@ -124,14 +124,15 @@ def read_klue_ner(paths: Paths) -> list[NERExample]:
         flush()
         if stray_lines:
             logger.warning(
-                "%s: 앞에 이어 갈 개체가 없는 I- 태그 %d개(줄 %s)는 KLUE 채점기처럼 개체가 아닌 것으로 읽습니다.", path, len(stray_lines), ", ".join(map(str, stray_lines[:5])),
+                "%s: 이어 갈 개체가 없는 I- 태그 %d개는 KLUE 채점기처럼 개체가 아닌 것으로 읽습니다"
+                "(줄 %s)", path, len(stray_lines), ", ".join(map(str, stray_lines[:5])),
             )
         if unknown:
             logger.warning(
-                "%s: KLUE의 6가지 밖의 개체 유형은 그대로 둡니다: %s", path, dict(unknown.most_common(10))
+                "%s: KLUE의 여섯 유형 밖의 개체 유형은 그대로 둡니다: %s", path, dict(unknown.most_common(10))
             )
-        check_not_empty(path, len(examples) - before, "no sentences in the file",
-                        "write a '## guid<TAB>sentence' line, then one 'CHARACTER<TAB>TAG' line per character.")
+        check_not_empty(path, len(examples) - before, "파일에 문장이 없습니다",
+                        "'## guid<TAB>sentence' 줄을 쓰고, 그 아래에 글자마다 'CHARACTER<TAB>TAG' 줄을 쓰세요.")
     return examples
 
 

@@ -86,8 +86,8 @@ def _check_types(spans: Sequence[EntitySpan], known: Sequence[str], path: Path, 
     unknown = sorted({span.label for span in spans} - set(known))
     if unknown:
         raise CorpusFormatError(
-            path, location, f"entity type(s) {quote_text(', '.join(unknown))} are not KMOU types",
-            f"tag entities with one of {', '.join(known)} (e.g. <서울:LOC>).",
+            path, location, f"개체 유형 {quote_text(', '.join(unknown))}은(는) KMOU 유형이 아닙니다",
+            f"개체에 {', '.join(known)} 중 하나를 붙이세요(예: <서울:LOC>).",
         )
 
 
@@ -124,11 +124,11 @@ def _check_pair(raw: str, tagged: str, path: Path, location: str) -> tuple[str, 
         raise CorpusFormatError(
             path,
             location,
-            f"the tagged sentence does not match the raw sentence from character {at}: "
-            f"raw {quote_text(raw[max(0, at - 10) : at + 10])} vs tagged-without-tags "
+            f"태그 단 문장이 {at}번째 글자부터 원문과 다릅니다: "
+            f"원문 {quote_text(raw[max(0, at - 10) : at + 10])}, 태그를 뺀 문장 "
             f"{quote_text(plain[max(0, at - 10) : at + 10])}",
-            "make the tagged sentence equal to the raw one once every <text:TAG> is replaced by its text "
-            "(check for a missing '>' or a typo inside a tag).",
+            "<text:TAG>를 모두 그 text로 바꾸면 원문과 같아지도록 태그 단 문장을 고치세요"
+            "(태그 안의 빠진 '>'나 오타를 확인하세요).",
         )
     _check_types(spans, KMOU_TAGS, path, location)
     return raw.rstrip(), spans
@@ -177,16 +177,16 @@ def _read_kmou_blocks(path: Path, lines: list[str], skip_bad_blocks: bool = Fals
         location = f"block {ordinal} (line {block[0][0]})"
         if len(header) > 3:
             raise CorpusFormatError(
-                path, f"line {header[3][0]}", f"block {ordinal} has more than three '##' lines",
-                "a block is '## number', '## raw sentence', '## sentence with <text:TAG>', then its morpheme "
-                "lines; end each block with one blank line.",
+                path, f"line {header[3][0]}", f"{ordinal}번째 블록에 '##' 줄이 세 개보다 많습니다",
+                "블록은 '## 번호', '## 원문', '## <text:TAG>를 단 문장', 그다음 형태소 줄들입니다. "
+                "블록마다 빈 줄 하나로 끝내세요.",
             )
         if len(header) < 2:
             raise CorpusFormatError(
-                path, location, f"{len(header)} '##' line(s), expected '## n', '## raw sentence' and "
-                "'## tagged sentence'",
-                "start every block with '## number', '## raw sentence', '## sentence with <text:TAG>' "
-                "and separate blocks by one blank line.",
+                path, location, f"'##' 줄이 '## 번호', '## 원문', '## 태그 단 문장' 세 개여야 하는데 "
+                f"{len(header)}개입니다",
+                "모든 블록을 '## 번호', '## 원문', '## <text:TAG>를 단 문장'으로 시작하고 "
+                "블록 사이는 빈 줄 하나로 나누세요.",
             )
         comments = [line[2:].removeprefix(" ") for _, line in header]
         raw, tagged = comments[-2], comments[-1]
@@ -203,7 +203,7 @@ def _read_kmou_blocks(path: Path, lines: list[str], skip_bad_blocks: bool = Fals
             skipped.append(error)
     if skipped:
         logger.warning(
-            "%s: 고정된 원본 파일에서 읽을 수 없는 블록 %d개를 건너뛰었습니다: %s",
+            "%s: 고정된 원본 파일에서 읽히지 않는 블록 %d개를 건너뜁니다: %s",
             path, len(skipped),
             "; ".join(f"{e.location}: {e.problem}" for e in skipped[:3]) + (" ..." if len(skipped) > 3 else ""),
         )
@@ -218,8 +218,8 @@ def _read_book_lines(path: Path, lines: list[str]) -> list[NERExample]:
         parts = line.split(BOOK_SEPARATOR)
         if len(parts) != 2:
             raise CorpusFormatError(
-                path, f"line {number}", f"{len(parts) - 1} '␞' separator(s), expected exactly 1",
-                "write each sentence as 'raw sentence␞tagged sentence' (U+241E between them), one per line.",
+                path, f"line {number}", f"'␞' 구분자가 정확히 1개여야 하는데 {len(parts) - 1}개입니다",
+                "문장마다 한 줄에 '원문␞태그 단 문장'(사이에 U+241E)으로 쓰세요.",
             )
         text, spans = _check_pair(parts[0], parts[1], path, f"line {number}")
         examples.append(NERExample(f"{path.name}:line {number}", text, tuple(spans)))
@@ -249,12 +249,12 @@ def read_kmou_ner(paths: Paths) -> list[NERExample]:
             examples.extend(_read_book_lines(path, lines))
         elif first:
             raise CorpusFormatError(
-                path, "line 1", "neither a KMOU corpus file (blocks starting with '##') nor the book's "
-                "'raw␞tagged' format",
-                "use the KMOU block format or one 'raw sentence␞tagged sentence' per line.",
+                path, "line 1", "KMOU 말뭉치 파일('##'로 시작하는 블록)도, 책의 "
+                "'원문␞태그 단 문장' 형식도 아닙니다",
+                "KMOU 블록 형식을 쓰거나 한 줄에 '원문␞태그 단 문장'을 하나씩 쓰세요.",
             )
-        check_not_empty(path, len(examples) - before, "no sentences in the file",
-                        "write KMOU blocks or one 'raw sentence␞tagged sentence' per line.")
+        check_not_empty(path, len(examples) - before, "파일에 문장이 없습니다",
+                        "KMOU 블록을 쓰거나 한 줄에 '원문␞태그 단 문장'을 하나씩 쓰세요.")
     return examples
 
 
@@ -276,8 +276,8 @@ def kmou_remote_files(manifest: Path = KMOU_MANIFEST) -> tuple[tuple[RemoteFile,
             continue
         fields = line.split("\t")
         if len(fields) != 3:
-            raise CorpusFormatError(manifest, f"line {number}", "expected 'path<TAB>git blob<TAB>size'",
-                                    "restore the manifest shipped with nbhelpers.")
+            raise CorpusFormatError(manifest, f"line {number}", "'path<TAB>git blob<TAB>size' 꼴이 아닙니다",
+                                    "nbhelpers와 함께 온 목록 파일로 되돌리세요.")
         upstream_path, blob, size = fields
         remote = RemoteFile(
             url=f"{KMOU_RAW}/{quote(upstream_path, safe='/')}",

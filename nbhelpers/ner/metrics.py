@@ -70,16 +70,19 @@ def entity_scores(
 ) -> EntityScores:
     """Scores of predicted against gold entity spans, sentence by sentence (strict: start, end and type)."""
     if not len(texts) == len(gold) == len(predicted):
-        raise ValueError(f"{len(texts)} texts, {len(gold)} gold and {len(predicted)} predicted span lists")
+        raise ValueError(
+            f"텍스트 {len(texts)}개, 정답 개체 목록 {len(gold)}개, 예측 개체 목록 {len(predicted)}개로 수가 다릅니다. "
+            "고치는 법: 문장마다 하나씩 같은 수로 주세요."
+        )
     gold_set: set[tuple[int, int, int, str]] = set()
     predicted_set: set[tuple[int, int, int, str]] = set()
     for sentence, (text, gold_spans, predicted_spans) in enumerate(zip(texts, gold, predicted)):
-        for spans, into, side in ((gold_spans, gold_set, "gold"), (predicted_spans, predicted_set, "predicted")):
+        for spans, into, side in ((gold_spans, gold_set, "정답"), (predicted_spans, predicted_set, "예측")):
             for span in spans:
                 if not 0 <= span.start < span.end <= len(text):
                     raise ValueError(
-                        f"sentence {sentence}: {side} entity {span} does not lie within its {len(text)}-character "
-                        "text. How to fix: build spans over the same text that is scored."
+                        f"{sentence}번 문장: {side} 개체 {span}이(가) {len(text)}글자 텍스트 범위를 벗어납니다. "
+                        "고치는 법: 채점하는 바로 그 텍스트 위에서 개체 범위를 만드세요."
                     )
                 into.add((sentence, span.start, span.end, span.label))
     correct = gold_set & predicted_set

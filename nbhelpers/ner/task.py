@@ -58,7 +58,10 @@ class NERTask(TaskBase):
         dataloaders = self.trainer.val_dataloaders
         dataset = getattr(dataloaders, "dataset", None)
         if not isinstance(dataset, NERDataset):
-            raise TypeError("NERTask validates on a DataLoader over an NERDataset (nbhelpers.ner.features.encode_ner).")
+            raise TypeError(
+                "NERTask는 NERDataset(nbhelpers.ner.features.encode_ner)을 감싼 DataLoader로 검증합니다. "
+                "고치는 법: val_dataloader를 그 데이터셋으로 만드세요."
+            )
         id2label = {int(k): v for k, v in self.model.config.id2label.items()}
         predictions = self._gather_predictions(dataset)
         predicted = decode_entity_spans(dataset, predictions, id2label)

@@ -77,7 +77,7 @@ def unigram_mlm_baseline(
             correct += token == most_frequent
             masked += 1
     if not masked:
-        raise ValueError("no masked positions to score: every label is -100.")
+        raise ValueError("채점할 마스킹 위치가 없습니다: 모든 레이블이 -100입니다. 고치는 법: 마스킹된 토큰이 있는 배치를 주세요.")
     return UnigramBaseline(loss_sum / masked, correct / masked, most_frequent, masked)
 
 

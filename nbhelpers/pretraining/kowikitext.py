@@ -146,8 +146,8 @@ def read_kowikitext(paths: Paths) -> list[Document]:
     for path in as_paths(paths, TEXT_PATTERNS):
         lines = read_lines(path)
         parsed = parse_wikitext(lines) if is_wikitext(lines) else parse_plain_documents(lines)
-        check_not_empty(path, len(parsed), "the file contains no text",
-                        "write one sentence per line and leave a blank line between documents.")
+        check_not_empty(path, len(parsed), "파일에 텍스트가 없습니다",
+                        "한 줄에 한 문장씩 쓰고 문서 사이에는 빈 줄을 두세요.")
         documents.extend(parsed)
     return documents
 
@@ -167,7 +167,7 @@ def _extracted(remote: RemoteFile, zip_path: Path, transport: Transport | None, 
     except DownloadError as error:
         if zip_path.exists():  # refused (zip bomb, bad entry names): the same file would come back
             raise
-        logger.warning("%s. 다시 내려받습니다.", error)
+        logger.warning("%s 지금 다시 받습니다.", error)
         fetch_file(remote, zip_path, transport=transport, progress=progress)
         members = extract_zip(zip_path, zip_path.parent, max_total_bytes=limit)
     if recorded_size(remote, zip_path) is None:

@@ -101,11 +101,11 @@ def build_nsp_examples(
     """NSP examples from tokenized documents (see the module docstring for the recipe)."""
     if len(documents) < 2:
         raise ValueError(
-            f"NSP needs at least 2 documents to draw random sentences from, got {len(documents)}. "
-            "How to fix: separate documents in your text file with a blank line."
+            f"NSP는 무작위 문장을 뽑을 문서가 2개 이상 있어야 하는데 {len(documents)}개입니다. "
+            "고치는 법: 텍스트 파일에서 문서 사이에 빈 줄을 넣으세요."
         )
     if max_seq_length < 8:
-        raise ValueError(f"max_seq_length={max_seq_length} is too short for [CLS] A [SEP] B [SEP].")
+        raise ValueError(f"max_seq_length={max_seq_length}은(는) [CLS] A [SEP] B [SEP]를 담기에 너무 짧습니다. 고치는 법: max_seq_length를 늘리세요.")
     rng = random.Random(seed)
     cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
     max_tokens = max_seq_length - 3

@@ -107,7 +107,7 @@ def baseline_answers(
     """``{question id: answer text}`` of the baseline, the format ``evaluate_examples`` and the official script read."""
     find = {"sentence": best_sentence, "word": overlap_word}.get(unit)
     if find is None:
-        raise ValueError(f"unit={unit!r}: the baseline answers with a 'sentence' or a 'word'.")
+        raise ValueError(f"unit={unit!r}: 기준선은 'sentence'나 'word' 단위로 답합니다. 고치는 법: 둘 중 하나를 주세요.")
     answers: dict[str, str] = {}
     for example in examples:
         start, end = find(example.question, example.context)

@@ -93,8 +93,8 @@ class QAExample:
 def _require(value: Any, kind: type, path: Path, location: str, what: str) -> Any:
     if not isinstance(value, kind):
         raise CorpusFormatError(
-            path, location, f"{what} is {type(value).__name__}, expected {kind.__name__}",
-            "use the KorQuAD 1.0 / SQuAD v1.1 layout: "
+            path, location, f"{what}이(가) {kind.__name__}이어야 하는데 {type(value).__name__}입니다",
+            "KorQuAD 1.0 / SQuAD v1.1 구조를 따르세요: "
             '{"data": [{"title", "paragraphs": [{"context", "qas": [{"id", "question", "answers": '
             '[{"text", "answer_start"}]}]}]}]}.',
         )
@@ -118,14 +118,14 @@ def _normalised_answer(context: str, normal_context: str, text: str, start: int,
 def _read_answers(raw: Any, context: str, normal_context: str, path: Path, location: str) -> tuple[QAAnswer, ...]:
     answers: list[QAAnswer] = []
     for number, item in enumerate(_require(raw, list, path, location, '"answers"'), start=1):
-        item = _require(item, dict, path, location, f"answer {number}")
+        item = _require(item, dict, path, location, f"정답 {number}")
         text = item.get("text")
         start = item.get("answer_start")
         if not isinstance(text, str) or not isinstance(start, int) or isinstance(start, bool):
             raise CorpusFormatError(
                 path, location,
-                f"answer {number} needs a string 'text' and an integer 'answer_start', got {quote(item)}",
-                'write each answer as {"text": "...", "answer_start": N} (N = character offset in the context).',
+                f"정답 {number}에 문자열 'text'와 정수 'answer_start'가 있어야 하는데 {quote(item)}입니다",
+                '정답마다 {"text": "...", "answer_start": N}으로 쓰세요(N = context 안의 글자 위치).',
             )
         found = context[start:start + len(text)] if 0 <= start <= len(context) else ""
         answer = (_normalised_answer(context, normal_context, text, start, found == text)
@@ -139,14 +139,14 @@ def _read_answers(raw: Any, context: str, normal_context: str, path: Path, locat
         if answer is None:
             near = context.find(text)
             hint = (
-                f"the text occurs at offset {near}; set answer_start to {near}" if near >= 0
-                else "the text does not occur in the context at all; copy it from the context exactly"
+                f"그 text는 위치 {near}에 있습니다. answer_start를 {near}(으)로 고치세요" if near >= 0
+                else "그 text가 context에 없습니다. context에서 그대로 복사하세요"
             )
             raise CorpusFormatError(
                 path, location,
-                f"answer {number} {quote(text, 40)} does not match the context at answer_start={start} "
-                f"(the context has {quote(found, 40)} there)",
-                f"{hint}. answer_start counts characters (not bytes) from 0.",
+                f"정답 {number} {quote(text, 40)}이(가) answer_start={start}의 context "
+                f"{quote(found, 40)}와(과) 다릅니다",
+                f"{hint}. answer_start는 0부터 글자 수(바이트 아님)로 셉니다.",
             )
         answers.append(answer)
     return tuple(answers)
@@ -162,27 +162,27 @@ def read_korquad(paths: Paths, require_answers: bool = False) -> list[QAExample]
     seen: set[str] = set()  # over all files: predictions of every validation file go into one file keyed by id
     for path in as_paths(paths, KORQUAD_PATTERNS):
         before = len(examples)
-        document = read_json(path, "the file must be one KorQuAD/SQuAD JSON object; check that the download finished.")
-        document = _require(document, dict, path, "top level", "the file")
+        document = read_json(path, "파일 전체가 KorQuAD/SQuAD JSON 객체 하나여야 합니다. 내려받기가 끝났는지 확인하세요.")
+        document = _require(document, dict, path, "top level", "파일")
         articles = _require(document.get("data"), list, path, "top level", '"data"')
         duplicates: list[str] = []
         for article_number, article in enumerate(articles, start=1):
             where = f"article {article_number}"
-            article = _require(article, dict, path, where, "the article")
+            article = _require(article, dict, path, where, "글(article)")
             title = to_nfc(str(article.get("title", "")))
             paragraphs = _require(article.get("paragraphs"), list, path, where, '"paragraphs"')
             for paragraph_number, paragraph in enumerate(paragraphs, start=1):
                 where = f"article {article_number} paragraph {paragraph_number}"
-                paragraph = _require(paragraph, dict, path, where, "the paragraph")
+                paragraph = _require(paragraph, dict, path, where, "문단(paragraph)")
                 context = _require(paragraph.get("context"), str, path, where, '"context"')
                 normal_context = to_nfc(context)
                 for qa in _require(paragraph.get("qas"), list, path, where, '"qas"'):
-                    qa = _require(qa, dict, path, where, "the question")
+                    qa = _require(qa, dict, path, where, "질문")
                     qid = qa.get("id")
                     if not isinstance(qid, (str, int)) or isinstance(qid, bool) or str(qid) == "":
                         raise CorpusFormatError(
-                            path, where, f"a question has no usable id ({quote(qid)})",
-                            'give every question a unique "id"; predictions are keyed by it.',
+                            path, where, f"쓸 수 있는 id가 없는 질문이 있습니다({quote(qid)})",
+                            '질문마다 서로 다른 "id"를 주세요. 예측은 id로 찾습니다.',
                         )
                     qid = str(qid)
                     location = f"question id {qid}"
@@ -199,16 +199,16 @@ def read_korquad(paths: Paths, require_answers: bool = False) -> list[QAExample]
                     answers = _read_answers(qa.get("answers", []), context, normal_context, path, location)
                     if require_answers and not answers:
                         raise CorpusFormatError(
-                            path, location, "the question has no gold answer, so validation cannot score it",
-                            'give it an answer {"text", "answer_start"}, or remove it from the validation file.',
+                            path, location, "질문에 정답이 없어 검증에서 채점할 수 없습니다",
+                            '정답 {"text", "answer_start"}을 주거나 이 질문을 검증 파일에서 빼세요.',
                         )
                     examples.append(QAExample(qid, title, question, normal_context, answers))
-        check_not_empty(path, len(examples) - before, 'no questions: "data" holds no article with a question',
-                        'put articles {"title", "paragraphs": [{"context", "qas": [...]}]} in "data".')
+        check_not_empty(path, len(examples) - before, '질문이 없습니다: "data"에 질문이 있는 글이 없습니다',
+                        '"data"에 {"title", "paragraphs": [{"context", "qas": [...]}]} 꼴의 글을 넣으세요.')
         if duplicates:
             # Kept (the questions are still good training data), but a predictions file keyed by id can hold
             # only one answer for them.
-            logger.warning("%s: 두 번 이상 쓰인 질문 id %d개(예: %s)", path, len(duplicates), duplicates[:5])
+            logger.warning("%s: 두 번 이상 쓰인 질문 id가 %d개 있습니다(예: %s)", path, len(duplicates), duplicates[:5])
     return examples
 
 

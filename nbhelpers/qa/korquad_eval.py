@@ -87,14 +87,14 @@ def score_questions(
             continue
         if not ground_truths:
             raise ValueError(
-                f"question id {qid} has no gold answer, so it cannot be scored. How to fix: score only "
-                "questions that have answers (KorQuAD 1.0 gives every question one)."
+                f"question id {qid}: 정답이 없어 채점할 수 없습니다. 고치는 법: 정답이 있는 질문만 "
+                "채점하세요(KorQuAD 1.0은 모든 질문에 정답이 있습니다)."
             )
         prediction = predictions[qid]
         exact_match += metric_max_over_ground_truths(exact_match_score, prediction, ground_truths)
         f1 += metric_max_over_ground_truths(f1_score, prediction, ground_truths)
     if total == 0:
-        raise ValueError("no questions to score")
+        raise ValueError("채점할 질문이 없습니다. 고치는 법: 질문이 하나 이상 있는 데이터셋으로 채점하세요.")
     return {"exact_match": 100.0 * exact_match / total, "f1": 100.0 * f1 / total}
 
 
@@ -140,25 +140,25 @@ def _checked_questions(document: Any, path: str) -> list[tuple[str, list[str]]]:
     """``(question id, answer texts)`` of a dataset; every level is checked so a bad file is named, not a traceback."""
 
     def bad(location: str, problem: str) -> CorpusFormatError:
-        return CorpusFormatError(path, location, problem, f"the dataset must have the layout {_DATASET_LAYOUT}.")
+        return CorpusFormatError(path, location, problem, f"데이터셋은 {_DATASET_LAYOUT} 구조여야 합니다.")
 
     def items(value: Any, location: str, what: str) -> list[Any]:
         if not isinstance(value, list):
-            raise bad(location, f"{what} is {type(value).__name__}, expected a list")
+            raise bad(location, f"{what}이(가) 리스트여야 하는데 {type(value).__name__}입니다")
         return value
 
     questions: list[tuple[str, list[str]]] = []
     seen: set[str] = set()
     for a, article in enumerate(items(document.get("data"), "top level", '"data"'), start=1):
         if not isinstance(article, dict):
-            raise bad(f"article {a}", f"the article is {type(article).__name__}, expected an object")
+            raise bad(f"article {a}", f"글(article)이 객체여야 하는데 {type(article).__name__}입니다")
         for p, paragraph in enumerate(items(article.get("paragraphs"), f"article {a}", '"paragraphs"'), start=1):
             where = f"article {a} paragraph {p}"
             if not isinstance(paragraph, dict):
-                raise bad(where, f"the paragraph is {type(paragraph).__name__}, expected an object")
+                raise bad(where, f"문단(paragraph)이 객체여야 하는데 {type(paragraph).__name__}입니다")
             for qa in items(paragraph.get("qas"), where, '"qas"'):
                 if not isinstance(qa, dict) or not isinstance(qa.get("id"), (str, int)):
-                    raise bad(where, f"a question has no id: {quote(qa)}")
+                    raise bad(where, f"id가 없는 질문이 있습니다: {quote(qa)}")
                 qid = str(qa["id"])
                 if qid in seen:
                     raise CorpusFormatError(
@@ -171,70 +171,70 @@ def _checked_questions(document: Any, path: str) -> list[tuple[str, list[str]]]:
                 texts = [answer.get("text") if isinstance(answer, dict) else None for answer in answers]
                 if not texts:
                     raise CorpusFormatError(
-                        path, f"question id {qid}", "the question has no gold answer",
-                        "score a dataset whose questions all have answers (KorQuAD 1.0 dev does).",
+                        path, f"question id {qid}", "질문에 정답이 없습니다",
+                        "모든 질문에 정답이 있는 데이터셋으로 채점하세요(KorQuAD 1.0 dev가 그렇습니다).",
                     )
                 if not all(isinstance(text, str) for text in texts):
-                    raise bad(f"question id {qid}", f"an answer has no text: {quote(answers)}")
+                    raise bad(f"question id {qid}", f"text가 없는 정답이 있습니다: {quote(answers)}")
                 questions.append((qid, [to_nfc(text) for text in texts]))
     if not questions:
-        raise bad("top level", '"data" holds no question')
+        raise bad("top level", '"data"에 질문이 없습니다')
     return questions
 
 
 def _checked_predictions(document: Any, path: str) -> dict[str, str]:
-    fix = 'write the predictions as one JSON object {"question id": "answer text", ...}.'
+    fix = '예측을 JSON 객체 하나 {"질문 id": "정답 텍스트", ...}로 쓰세요.'
     if not isinstance(document, dict):
-        raise CorpusFormatError(path, "top level", f"the predictions are a JSON {type(document).__name__}, "
-                                "expected an object", fix)
+        raise CorpusFormatError(path, "top level", f"예측이 JSON 객체여야 하는데 "
+                                f"JSON {type(document).__name__}입니다", fix)
     for qid, answer in document.items():
         if not isinstance(answer, str):
             raise CorpusFormatError(path, f"question id {qid}",
-                                    f"the prediction is {type(answer).__name__} {quote(answer, 40)}, expected a string",
-                                    fix + " Write each answer as text, e.g. \"1950년\".")
+                                    f"예측이 문자열이어야 하는데 {type(answer).__name__} {quote(answer, 40)}입니다",
+                                    fix + " 답마다 텍스트로 쓰세요(예: \"1950년\").")
     return {qid: to_nfc(answer) for qid, answer in document.items()}
 
 
 def _load(path: str, role: str) -> Any:
-    fix = f"pass the {role} file as JSON; a truncated file is best written again."
+    fix = f"{role} 파일을 JSON으로 주세요. 잘린 파일은 다시 쓰는 것이 가장 좋습니다."
     try:
         return read_json(Path(path), fix)
     except PermissionError:
         raise CorpusFormatError(path, "whole file", "이 파일을 읽을 권한이 없습니다",
                                 f"chmod u+r '{path}' 로 읽기 권한을 주거나, 읽을 수 있는 곳에 복사해 그 경로를 쓰세요.") from None
     except OSError as error:
-        raise CorpusFormatError(path, "whole file", f"cannot read the {role} file ({error.strerror})",
-                                "check the path; usage: korquad-eval DATASET PREDICTIONS.") from None
+        raise CorpusFormatError(path, "whole file", f"{role} 파일을 읽을 수 없습니다({error.strerror})",
+                                "경로를 확인하세요. 사용법: korquad-eval DATASET PREDICTIONS.") from None
 
 
 def check_inputs(
     dataset_file: str, prediction_file: str
 ) -> tuple[Any, list[tuple[str, list[str]]], dict[str, str]]:
     """The dataset document, its questions and the predictions, or ``CorpusFormatError`` naming what is wrong."""
-    dataset_json = _load(dataset_file, "dataset")
-    predictions_json = _load(prediction_file, "predictions")
+    dataset_json = _load(dataset_file, "데이터셋")
+    predictions_json = _load(prediction_file, "예측")
     if not _is_dataset(dataset_json) and _is_dataset(predictions_json):
         raise CorpusFormatError(
-            dataset_file, "arguments", f"this is a predictions file and {prediction_file} is the dataset",
-            f"swap them: korquad-eval {prediction_file} {dataset_file} (DATASET first, then PREDICTIONS).",
+            dataset_file, "arguments", f"이 파일은 예측 파일이고 {prediction_file}이(가) 데이터셋입니다",
+            f"순서를 바꾸세요: korquad-eval {prediction_file} {dataset_file}(DATASET이 먼저, 그다음 PREDICTIONS).",
         )
     if _is_dataset(predictions_json):
-        raise CorpusFormatError(prediction_file, "top level", 'this is a dataset ("data"), not predictions',
-                                "pass the predictions file {question id: answer text} second.")
+        raise CorpusFormatError(prediction_file, "top level", '예측이 아니라 데이터셋("data")입니다',
+                                "예측 파일 {질문 id: 정답 텍스트}을 두 번째로 주세요.")
     if not _is_dataset(dataset_json):
-        raise CorpusFormatError(dataset_file, "top level", 'not a KorQuAD dataset (no "data" list)',
-                                f"the dataset must have the layout {_DATASET_LAYOUT}.")
+        raise CorpusFormatError(dataset_file, "top level", 'KorQuAD 데이터셋이 아닙니다("data" 리스트가 없습니다)',
+                                f"데이터셋은 {_DATASET_LAYOUT} 구조여야 합니다.")
     questions = _checked_questions(dataset_json, dataset_file)
     predictions = _checked_predictions(predictions_json, prediction_file)
     if not predictions:
-        raise CorpusFormatError(prediction_file, "top level", "the file holds no predictions ({})",
-                                "score the predictions file that prediction wrote (predictions.json).")
+        raise CorpusFormatError(prediction_file, "top level", "파일에 예측이 없습니다({})",
+                                "예측 단계가 쓴 예측 파일(predictions.json)로 채점하세요.")
     if not set(predictions) & {qid for qid, _ in questions}:
         raise CorpusFormatError(
             prediction_file, "question ids",
-            f"none of its {len(predictions):,} prediction ids (e.g. {quote(next(iter(predictions)), 40)}) is a "
-            f"question id of {dataset_file} (e.g. {quote(questions[0][0], 40)})",
-            "score the predictions against the dataset they were made for.",
+            f"예측 id {len(predictions):,}개(예: {quote(next(iter(predictions)), 40)}) 중 어느 것도 "
+            f"{dataset_file}의 질문 id(예: {quote(questions[0][0], 40)})가 아닙니다",
+            "예측을 만든 그 데이터셋으로 채점하세요.",
         )
     return dataset_json, questions, predictions
 
@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         dataset_json, questions, predictions = check_inputs(args.dataset_file, args.prediction_file)
     except CorpusFormatError as error:
-        print(f"error: {error.path}, {error.location}: {error.problem}. How to fix: {error.fix}", file=sys.stderr)
+        print(f"error: {error.path}, {error.location}: {error.problem}. 고치는 법: {error.fix}", file=sys.stderr)
         return USAGE_ERROR
     read_version = "_".join(str(dataset_json.get("version", "")).split("_")[:-1])
     if read_version != EXPECTED_VERSION:

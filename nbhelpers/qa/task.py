@@ -75,8 +75,8 @@ class QATask(TaskBase):
         dataset = getattr(self.trainer.val_dataloaders, "dataset", None)
         if not isinstance(dataset, QADataset) or dataset.examples is None:
             raise TypeError(
-                "QATask validates on a DataLoader over QADataset(features, examples) "
-                "(nbhelpers.qa.windows), so that answers can be decoded and scored."
+                "QATask는 정답을 복원하고 채점하려고 QADataset(features, examples)(nbhelpers.qa.windows)을 감싼 "
+                "DataLoader로 검증합니다. 고치는 법: val_dataloader를 그 데이터셋으로 만드세요."
             )
         return dataset
 

@@ -118,14 +118,14 @@ def check_window_settings(
     room = max_seq_length - max_query_length - tokenizer.num_special_tokens_to_add(pair=True)
     if max_query_length < 1 or room < 1:
         raise ValueError(
-            f"max_seq_length={max_seq_length} leaves no room for the context after a question of "
-            f"max_query_length={max_query_length} tokens. How to fix: raise max_seq_length or lower max_query_length."
+            f"max_seq_length={max_seq_length}에서는 max_query_length={max_query_length} 토큰 질문 뒤에 "
+            "context가 들어갈 자리가 없습니다. 고치는 법: max_seq_length를 늘리거나 max_query_length를 줄이세요."
         )
     if not 1 <= doc_stride <= room:
         raise ValueError(
-            f"doc_stride={doc_stride} must be between 1 and {room} (the context room left by max_seq_length="
-            f"{max_seq_length} and max_query_length={max_query_length}), or windows would skip context tokens. "
-            "How to fix: lower doc_stride or raise max_seq_length."
+            f"doc_stride={doc_stride}은(는) 1에서 {room}(max_seq_length={max_seq_length}, "
+            f"max_query_length={max_query_length}일 때 context가 쓸 수 있는 자리) 사이여야 합니다. 아니면 창이 "
+            "context 토큰을 건너뜁니다. 고치는 법: doc_stride를 줄이거나 max_seq_length를 늘리세요."
         )
     return room
 
@@ -183,7 +183,7 @@ def build_qa_features(
     same inputs as the tokenizer's overflow with ``stride=tokenizer_overlap(...)`` at a fraction of the cost.
     """
     if not getattr(tokenizer, "is_fast", False):
-        raise TypeError("build_qa_features needs a fast tokenizer (character offsets); load it with AutoTokenizer.")
+        raise TypeError("build_qa_features에는 글자 위치(offset)를 주는 fast tokenizer가 필요합니다. 고치는 법: AutoTokenizer로 불러오세요.")
     check_window_settings(tokenizer, max_seq_length, max_query_length, doc_stride)
     layout = pair_layout(tokenizer)
     question_ids = [
@@ -255,7 +255,7 @@ def build_qa_features(
             if len(stats.fused_examples) < 10:
                 stats.fused_examples.append((example.qid, gold, covered))
     if stats.not_in_any_window:
-        logger.warning("답 %d개가 어느 창에도 통째로 들어가지 않아, 그 질문은 [CLS](답 없음)로만 표시합니다.",
+        logger.warning("정답 %d개는 어느 창 하나에도 다 들어가지 않아, 그 질문들은 [CLS]로만 레이블합니다.",
                        stats.not_in_any_window)
     if not sends_token_type_ids(tokenizer):
         token_type_ids = None

@@ -116,11 +116,11 @@ def particle(word: str, form: str, reading: str | None = None) -> str:
     ``word`` for words no rule reads (``particle("Google", "은", reading="구글") == "은"``).
     """
     if form not in FORMS:
-        raise ValueError(f"unknown particle {form!r}: use one of {', '.join(PAIRS)}")
+        raise ValueError(f"알 수 없는 조사 {form!r}입니다. 고치는 법: {', '.join(PAIRS)} 중 하나를 쓰세요.")
     after_consonant, after_vowel = FORMS[form]
     final = spoken_final(reading if reading is not None else word)
     if final is None:
-        raise ValueError(f"cannot tell how {word!r} ends when read aloud: pass reading= in Hangul")
+        raise ValueError(f"{word!r}을(를) 소리 내어 읽을 때 어떻게 끝나는지 알 수 없습니다. 고치는 법: reading=에 한글 읽기를 주세요.")
     if after_consonant.startswith("으로") and final == RIEUL:
         return after_vowel  # ㄹ takes 로 like a vowel: 서울로, 열흘로
     return after_consonant if final else after_vowel
