@@ -97,6 +97,6 @@ def pad(text: str, width: int, align: str = "<") -> str:
     Text already as wide or wider is returned as it is, as f-string padding does.
     """
     if align not in ("<", ">"):
-        raise ValueError(f"align must be '<' or '>', not {align!r}")
+        raise ValueError(f"align={align!r}: '<'(왼쪽 맞춤)나 '>'(오른쪽 맞춤)만 됩니다. 고치는 법: 둘 중 하나를 쓰세요.")
     fill = " " * max(0, width - display_width(text))
     return text + fill if align == "<" else fill + text
