@@ -153,11 +153,16 @@ def test_card_without_metrics_json_has_no_scores(tmp_path: Path) -> None:
     assert 'model="kcbert-base-nsmc"' in text
 
 
-def test_smoke_and_own_data_do_not_claim_the_public_corpus(tmp_path: Path) -> None:
+def _smoke_nsmc(model: str) -> ClassificationConfig:
+    """A smoke-profile chapter 2 config on the embedded NSMC sample with ``model``."""
     spec = get_corpus("nsmc")
-    smoke = ClassificationConfig(profile="smoke", pretrained_model_name="tiny-bert",
-                                 train_file=",".join(map(str, sample_files(spec, "train"))),
-                                 val_file=",".join(map(str, sample_files(spec, "val"))))
+    return ClassificationConfig(profile="smoke", pretrained_model_name=model,
+                                train_file=",".join(map(str, sample_files(spec, "train"))),
+                                val_file=",".join(map(str, sample_files(spec, "val"))))
+
+
+def test_smoke_and_own_data_do_not_claim_the_public_corpus(tmp_path: Path) -> None:
+    smoke = _smoke_nsmc("tiny-bert")
     config, export_dir = _run(tmp_path, smoke, {"accuracy": 0.8})
     text = write_model_card(export_dir, config).read_text(encoding="utf-8")
     meta = _front_matter(text)
@@ -176,10 +181,7 @@ def test_smoke_and_own_data_do_not_claim_the_public_corpus(tmp_path: Path) -> No
 
 def test_card_names_the_exported_models_family(tmp_path: Path) -> None:
     """A RoBERTa or ELECTRA export is tagged and described as such, not as BERT."""
-    spec = get_corpus("nsmc")
-    smoke = ClassificationConfig(profile="smoke", pretrained_model_name="tiny-roberta",
-                                 train_file=",".join(map(str, sample_files(spec, "train"))),
-                                 val_file=",".join(map(str, sample_files(spec, "val"))))
+    smoke = _smoke_nsmc("tiny-roberta")
     config, export_dir = _run(tmp_path, smoke, {"accuracy": 0.8})
     (export_dir / "config.json").write_text(json.dumps({"model_type": "roberta"}), encoding="utf-8")
     text = write_model_card(export_dir, config).read_text(encoding="utf-8")
